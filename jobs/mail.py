@@ -1,0 +1,100 @@
+"""Composing account and workspace email, and the job that delivers it exactly once."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+
+from jobs.enqueue import enqueue_after_commit
+from jobs.queues import MAIL
+from jobs.runtime import job
+from letters.mail import SmtpSettings, build_message, send
+from tenants import db
+from tenants.db import utcnow
+from tenants.models import Email
+from tenants.services.mail import lock_email, record_email
+
+
+def smtp_settings(config) -> SmtpSettings | None:
+    """None when no SMTP server is configured: mail then stays in the development mailbox."""
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpSettings(
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        username=config.get("SMTP_USERNAME", ""),
+        password=config.get("SMTP_PASSWORD", ""),
+        starttls=bool(config["SMTP_STARTTLS"]),
+        use_ssl=bool(config["SMTP_SSL"]),
+        timeout=float(config["SMTP_TIMEOUT"]),
+    )
+
+
+def compose_email(
+    template: str, *, to: str, language: str, key: str, tenant_id: int | None = None, **context
+) -> Email:
+    """Render `emails/<template>.txt` (and `.html`) in the recipient's language and record it.
+
+    The template's first line is the subject.
+    """
+    with force_locale(language if language in ("es", "en") else "es"):
+        text = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context, layout_title=gettext("Amparo"))
+    subject, _, body = text.partition("\n")
+    return record_email(
+        key=key, to=to, subject=subject.strip(), text=body.strip() + "\n", html=html,
+        tenant_id=tenant_id,
+    )
+
+
+def queue_email(template: str, **kwargs) -> Email:
+    """Compose an email in a request and deliver it after the request commits."""
+    email = compose_email(template, **kwargs)
+    if email.status == "queued":
+        enqueue_after_commit(deliver_email, email.id)
+    return email
+
+
+class DeliveryFailed(RuntimeError):
+    """SMTP refused or was unreachable; the job fails and RQ retries it."""
+
+
+def deliver_now(email_id: int) -> Email | None:
+    """Send one recorded email unless it already left. Commits its outcome.
+
+    The row lock makes a second worker wait, then see `sent` and skip. The one window left is a
+    crash between the SMTP server's "250 OK" and our commit; then the email goes twice rather
+    than never, which is the right side to err on for a claim letter's covering email.
+    """
+    email = lock_email(email_id)
+    if email is None or email.status in ("sent", "stored"):
+        db.session.commit()
+        return email
+    email.attempts += 1
+    config = current_app.config
+    settings = smtp_settings(config)
+    if settings is None:
+        email.status = "stored"
+        db.session.commit()
+        return email
+    message = build_message(
+        sender=config["MAIL_FROM"], to=email.to, subject=email.subject, text=email.text,
+        html=email.html, message_id_key=f"amparo-{email.id}",
+    )
+    try:
+        send(settings, message)
+    except Exception as exc:  # any SMTP or socket error is recorded, then retried by RQ
+        email.status = "failed"
+        email.error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        raise DeliveryFailed(email.error) from exc
+    email.status = "sent"
+    email.error = ""
+    email.sent_at = utcnow()
+    db.session.commit()
+    return email
+
+
+@job(MAIL, tenant=False)
+def deliver_email(email_id: int) -> None:
+    deliver_now(email_id)

@@ -1,0 +1,1 @@
+"""Documents and their delivery: letters as PDFs, and the one SMTP sender."""

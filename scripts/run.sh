@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make run`: migrate the embedded database, seed the demo, start web + worker + cron.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export FLASK_APP=wsgi
+export PORT="${PORT:-5000}"
+export BIND="${BIND:-127.0.0.1}"
+export AMPARO_BASE_URL="${AMPARO_BASE_URL:-http://127.0.0.1:$PORT}"
+mkdir -p instance
+
+if [ -n "${AMPARO_REDIS_URL:-${REDIS_URL:-}}" ]; then
+  export AMPARO_REDIS_URL="${AMPARO_REDIS_URL:-$REDIS_URL}"
+else
+  # A private Redis for this checkout, so `make run` needs nothing set up beforehand.
+  if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "Installing Debian's redis-server…"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 ||
+        { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+    else
+      echo "Amparo needs Redis. Install it (Debian/Ubuntu: sudo apt-get install redis-server)" >&2
+      echo "or point AMPARO_REDIS_URL at a running one, then run 'make run' again." >&2
+      exit 1
+    fi
+  fi
+  REDIS_PORT="${AMPARO_RUN_REDIS_PORT:-6390}"
+  if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir "$PWD/instance" --pidfile "$PWD/instance/redis.pid" --logfile "$PWD/instance/redis.log"
+    for _ in $(seq 1 30); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  fi
+  export AMPARO_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+fi
+
+$BIN/flask db upgrade
+$BIN/flask demo seed >/dev/null
+cat <<MSG
+
+  Amparo is starting at $AMPARO_BASE_URL
+
+  Demo logins (password: ${AMPARO_DEMO_PASSWORD:-amparo-demo})
+    landlord@demo.amparo.test   landlord workspace
+    business@demo.amparo.test   business workspace
+    lawyer@demo.amparo.test     law firm workspace
+
+  Emails go to the development mailbox: $AMPARO_BASE_URL/dev/mailbox/
+  Stop with Ctrl-C.
+
+MSG
+exec $BIN/honcho start -f Procfile web worker cron

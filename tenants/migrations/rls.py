@@ -1,0 +1,42 @@
+"""PostgreSQL row-level security for tenant tables: the second wall behind ORM scoping.
+
+A migration that creates a tenant-owned table calls `enable_tenant_rls(op, "table")`. A test
+checks that every TenantOwned table has it.
+"""
+
+POLICY = (
+    "current_setting('amparo.across_tenants', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('amparo.tenant_id', true), '')::integer"
+)
+
+
+def ensure_app_role(op, role: str) -> None:
+    """The role the app switches to on connect: not a superuser, so RLS applies to it."""
+    if op.get_bind().dialect.name != "postgresql" or not role:
+        return
+    quoted = '"' + role.replace('"', '""') + '"'
+    op.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {quoted} NOLOGIN; END IF; END $$"
+    )
+    op.execute(f"GRANT {quoted} TO CURRENT_USER")
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
+    op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+    op.execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}"
+    )
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {quoted}"
+    )
+
+
+def enable_tenant_rls(op, table: str) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON {table} USING ({POLICY}) WITH CHECK ({POLICY})"
+    )

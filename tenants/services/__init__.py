@@ -1,0 +1,1 @@
+"""Domain services: each takes explicit arguments, flushes, and never commits."""

@@ -1,0 +1,31 @@
+"""Recording outgoing email. Delivery itself happens in a job (jobs/mail.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tenants.db import session
+from tenants.models import Email
+
+
+def record_email(
+    *, key: str, to: str, subject: str, text: str, html: str = "", tenant_id: int | None = None
+) -> Email:
+    """The email with idempotency `key`, created if new. Sending the same key twice is a no-op."""
+    email = session.scalar(select(Email).where(Email.idempotency_key == key))
+    if email is None:
+        email = Email(
+            idempotency_key=key, to=to, subject=subject, text=text, html=html, tenant_id=tenant_id
+        )
+        session.add(email)
+        session.flush()
+    return email
+
+
+def lock_email(email_id: int) -> Email | None:
+    """The email row, locked until the transaction ends (two workers never both send it)."""
+    return session.scalar(select(Email).where(Email.id == email_id).with_for_update())
+
+
+def recent_emails(limit: int = 50) -> list[Email]:
+    return list(session.scalars(select(Email).order_by(Email.id.desc()).limit(limit)))

@@ -1,0 +1,335 @@
+"""Shared fixtures: a real database (PostgreSQL by default, SQLite for the smoke pass), real
+Redis, a real SMTP server (aiosmtpd), the app, clients, users and two tenants.
+
+The database is migrated once per run with the project's Alembic migrations, then emptied
+after every test (TRUNCATE on PostgreSQL), because real workers and browsers in other
+processes must see committed rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from redis import Redis
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+PG_ADMIN = os.environ.get("AMPARO_TEST_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres")
+REDIS_URL = os.environ.get("AMPARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- database ---------------------------------------------------------------------------------
+
+
+def _database_url(tmp_root: Path) -> str:
+    wanted = os.environ.get("AMPARO_TEST_DATABASE_URL", "postgresql")
+    if wanted == "sqlite":
+        return f"sqlite:///{tmp_root / 'amparo-test.sqlite3'}"
+    if wanted != "postgresql":
+        return wanted
+    name = f"amparo_test_{os.getpid()}"
+    with psycopg.connect(f"{PG_ADMIN} dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    params = dict(p.split("=", 1) for p in PG_ADMIN.split())
+    return (
+        f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}"
+        f":{params.get('port', '5432')}/{name}"
+    )
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    with tempfile.TemporaryDirectory(prefix="amparo-tests-") as d:
+        yield Path(d)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_root):
+    from tenants import migrate
+
+    url = _database_url(tmp_root)
+    migrate.upgrade(url, "amparo_app")
+    yield url
+    if url.startswith("postgresql"):
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(f"{PG_ADMIN} dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def admin_engine(database_url):
+    """A connection as the owner (no RLS), for emptying tables and checking from outside."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def _empty_tables(engine) -> None:
+    from tenants.db import Base
+
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    """What a real SMTP server (aiosmtpd) received, and a switch to refuse mail for a while."""
+
+    messages: list = field(default_factory=list)
+    refuse_next: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        import email
+        from email import policy
+
+        with self.lock:
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                return "451 4.3.0 Try again later"
+            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if address in m["To"]]
+
+    @staticmethod
+    def body(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def link(self, address: str, path_fragment: str) -> str:
+        """The last link in the last email to `address` whose URL contains `path_fragment`."""
+        for message in reversed(self.to(address)):
+            found = re.findall(r"https?://\S+", self.body(message))
+            found = [u for u in found if path_fragment in u]
+            if found:
+                return found[-1]
+        raise AssertionError(f"no email to {address} with a link containing {path_fragment!r}")
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    _controller, box = smtp_server
+    with box.lock:
+        box.messages.clear()
+        box.refuse_next = 0
+    return box
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, smtp_server, tmp_root) -> dict:
+    controller, _inbox = smtp_server
+    return {
+        "ENV": "test",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "DB_APP_ROLE": "amparo_app",
+        "REDIS_URL": REDIS_URL,
+        "BASE_URL": "http://localhost",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": controller.port,
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 5,
+        "JOB_RETRY_INTERVALS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def settings_env(settings: dict) -> dict:
+    """The same settings as AMPARO_* variables, for worker and server subprocesses."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
+    for key, value in settings.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        env[f"AMPARO_{key}"] = str(value)
+    env["FLASK_APP"] = "wsgi"
+    return env
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from web import create_app
+
+    app = create_app({**settings, "TESTING": True})
+    yield app
+    from tenants.db import SessionFactory
+
+    SessionFactory.kw["bind"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, admin_engine):
+    """Every test starts with empty tables and an empty Redis database."""
+    Redis.from_url(REDIS_URL).flushdb()
+    yield
+    from tenants import db
+
+    db.session.remove()
+    _empty_tables(admin_engine)
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly."""
+    from tenants import db
+
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    return app.test_client
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
+    """POST a form the way a browser does: with the CSRF token of the session."""
+    token = csrf_token(client, token_from or "/login")
+    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+
+# --- people and workspaces ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_user(app):
+    from tenants import db
+    from tenants.services import accounts
+
+    def create(email="ana@example.com", name="Ana Pérez", password=PASSWORD, verified=True,
+               language="es"):
+        with app.app_context():
+            user = accounts.create_user(
+                name=name, email=email, password=password, verified=verified, language=language
+            )
+            db.session.commit()
+            return user.id
+
+    return create
+
+
+@pytest.fixture
+def create_workspace(app, create_user):
+    from tenants import db
+    from tenants.models import User, WorkspaceKind
+    from tenants.services import workspaces as ws_service
+
+    def create(name="Pisos Ana", kind="landlord", owner_email="ana@example.com", slug=None):
+        with app.app_context():
+            from tenants.services.accounts import find_user_by_email
+
+            owner = find_user_by_email(owner_email)
+            if owner is None:
+                owner = db.session.get(User, create_user(email=owner_email))
+            workspace = ws_service.create_workspace(
+                name=name, kind=WorkspaceKind(kind), owner=owner, slug=slug
+            )
+            db.session.commit()
+            return workspace.id, workspace.slug
+
+    return create
+
+
+def login(client, email="ana@example.com", password=PASSWORD):
+    response = post_form(client, "/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@dataclass
+class Tenant:
+    id: int
+    slug: str
+    email: str
+    client: object
+
+
+@pytest.fixture
+def two_tenants(app, create_workspace):
+    """Workspaces A and B, each with its own owner logged in on its own client."""
+    tenants = []
+    for name, email in (("Pisos Ana", "ana@example.com"), ("Locales Bea", "bea@example.com")):
+        workspace_id, slug = create_workspace(name=name, owner_email=email)
+        c = app.test_client()
+        login(c, email)
+        tenants.append(Tenant(workspace_id, slug, email, c))
+    return tenants
+
+
+# --- workers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_worker(settings):
+    """Run a real RQ worker in burst mode, in its own process, until the queues are empty."""
+
+    def run(timeout: int = 120) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "worker", "--burst"],
+            cwd=ROOT, env=settings_env(settings), capture_output=True, text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, result.stderr[-4000:]
+        return result
+
+    return run

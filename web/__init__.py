@@ -1,0 +1,55 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from tenants import db
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    from web.config import load_config
+
+    load_config(app, overrides)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.init_engine(app.config["DATABASE_URL"], app_role=app.config["DB_APP_ROLE"] or None)
+    import tenants.models  # noqa: F401 - every table on the metadata
+    import jobs.enqueue  # noqa: F401 - the after-commit hook
+
+    from web import errors, i18n, security
+    from web.extensions import csrf, limiter, login_manager
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    login_manager.init_app(app)
+    errors.init_app(app)
+
+    from web.auth import bp as auth_bp
+    from web.home import bp as home_bp
+    from web.workspaces import bp as workspaces_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(workspaces_bp)
+    if app.config["DEV_MAILBOX"]:
+        from web.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
+
+    @app.teardown_appcontext
+    def _end_session(exc):
+        db.session.remove()
+
+    from web.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,64 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import InputRequired, Length
+
+REQUIRED = InputRequired(message=_l("This field is required."))
+
+
+class SignUpForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
+    email = EmailField(_l("Email"), validators=[REQUIRED])
+    password = PasswordField(
+        _l("Password"), validators=[REQUIRED],
+        description=_l("At least 10 characters. A short phrase is easy to remember."),
+    )
+    kind = RadioField(
+        _l("What do you want to collect?"),
+        choices=[("landlord", _l("Rent (I am a landlord)")),
+                 ("business", _l("Invoices (I run a business)"))],
+        validators=[InputRequired(message=_l("Choose landlord or business."))],
+    )
+    workspace_name = StringField(
+        _l("Name of your workspace"), validators=[Length(max=120)],
+        description=_l("For example your name or your company's. You can have more later."),
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED])
+    password = PasswordField(_l("Password"), validators=[REQUIRED])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[REQUIRED])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[REQUIRED])
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
+    language = RadioField(
+        _l("Language of the app and your emails"),
+        choices=[("es", "Español"), ("en", "English")], validators=[REQUIRED],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[REQUIRED])
+    password = PasswordField(_l("New password"), validators=[REQUIRED])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[REQUIRED])
+
+
+class JoinForm(FlaskForm):
+    """An invited person without an account: their email comes from the invitation."""
+
+    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
+    password = PasswordField(
+        _l("Password"), validators=[REQUIRED],
+        description=_l("At least 10 characters. A short phrase is easy to remember."),
+    )
+    confirm = PasswordField(_l("Repeat the password"), validators=[REQUIRED])

@@ -1,0 +1,83 @@
+"""Settings: defaults, then AMPARO_* environment variables, then the overrides passed in.
+
+Every setting is listed in the README. In production (AMPARO_ENV=production) the settings in
+REQUIRED_IN_PRODUCTION must be given; the app refuses to start without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ENV_PREFIX = "AMPARO"
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BASE_URL", "MAIL_FROM", "SMTP_HOST",
+)
+DEV_SECRET_KEY = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def defaults(instance_path: str) -> dict:
+    sqlite_file = Path(instance_path) / "amparo.sqlite3"
+    return {
+        "ENV": "development",
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "DATABASE_URL": f"sqlite:///{sqlite_file}",
+        "DB_APP_ROLE": "amparo_app",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_FROM": "Amparo <no-reply@amparo.localhost>",
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_STARTTLS": True,
+        "SMTP_SSL": False,
+        "SMTP_TIMEOUT": 30,
+        "DEV_MAILBOX": None,  # None: on when not in production and no SMTP_HOST
+        "JOB_RETRY_INTERVALS": "10,60,300",
+        "LOGIN_RATE_LIMIT": "10 per 15 minutes",
+        "DEMO_PASSWORD": "amparo-demo",
+        "LOG_LEVEL": "INFO",
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    }
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    app.config.update(defaults(app.instance_path))
+    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.update(overrides or {})
+    config = app.config
+
+    production = config["ENV"] == "production"
+    if production:
+        missing = [k for k in REQUIRED_IN_PRODUCTION if not config.get(k) or (
+            k == "SECRET_KEY" and config[k] == DEV_SECRET_KEY)]
+        if missing:
+            names = ", ".join(f"{ENV_PREFIX}_{k}" for k in missing)
+            raise ConfigError(
+                f"Amparo cannot start in production without these settings: {names}. "
+                "See the Configuration section of the README."
+            )
+    if config["DEV_MAILBOX"] is None:
+        config["DEV_MAILBOX"] = not production and not config["SMTP_HOST"]
+
+    https = str(config["BASE_URL"]).startswith("https://")
+    config.update(
+        SESSION_COOKIE_NAME="amparo_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production or https,
+        PERMANENT_SESSION_LIFETIME=14 * 24 * 3600,
+        PREFERRED_URL_SCHEME="https" if https else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        RATELIMIT_STORAGE_URI=config["REDIS_URL"],
+        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="es",
+        BABEL_DEFAULT_TIMEZONE="Europe/Madrid",
+    )

@@ -1,0 +1,57 @@
+"""Everything under /w/<slug>/: the workspace is resolved once, membership checked, tenant set.
+
+An unknown slug, a workspace the user does not belong to, and another workspace's ids all
+answer 404, so nothing reveals what exists elsewhere.
+"""
+
+from flask import Blueprint, abort, g, request
+from flask_login import current_user
+
+from tenants.db import reset_tenant, set_tenant
+from tenants.services import workspaces as ws_service
+from web.extensions import login_manager
+
+bp = Blueprint("ws", __name__, url_prefix="/w/<slug>")
+
+
+@bp.url_value_preprocessor
+def _pull_slug(endpoint, values):
+    g.workspace_slug = values.pop("slug", None)
+
+
+@bp.url_defaults
+def _add_slug(endpoint, values):
+    if "slug" not in values and getattr(g, "workspace", None) is not None:
+        values["slug"] = g.workspace.slug
+
+
+@bp.before_request
+def _enter_workspace():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    workspace = ws_service.workspace_by_slug(g.workspace_slug or "")
+    if workspace is None:
+        abort(404)
+    g.tenant_token = set_tenant(workspace.id)
+    member = ws_service.membership(current_user.id)
+    if member is None:
+        abort(404)
+    g.workspace = workspace
+    g.member = member
+    if request.method not in ("GET", "HEAD") and not member.can_write:
+        abort(403)
+
+
+@bp.teardown_request
+def _leave_workspace(exc):
+    token = g.pop("tenant_token", None)
+    if token is not None:
+        reset_tenant(token)
+
+
+def require_admin() -> None:
+    if not g.member.can_admin:
+        abort(403)
+
+
+from web.workspaces import views  # noqa: E402, F401 - routes register on bp

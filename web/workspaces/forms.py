@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+REQUIRED = InputRequired(message=_l("This field is required."))
+
+ROLE_LABELS = {
+    "owner": _l("Owner: everything, including members and settings"),
+    "manager": _l("Manager: works the rent book and cases"),
+    "viewer": _l("Viewer: reads only"),
+    "partner": _l("Partner: everything, including members and settings"),
+    "lawyer": _l("Lawyer: works the escalated cases"),
+}
+
+
+class InviteForm(FlaskForm):
+    emails = TextAreaField(
+        _l("Email addresses"), validators=[REQUIRED],
+        description=_l("One or more, separated by commas or new lines."),
+    )
+    role = SelectField(_l("Role"), validators=[REQUIRED])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[REQUIRED])
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"), validators=[REQUIRED, Length(max=80)],
+        description=_l("Say where it is used, e.g. “Accounting software”."),
+    )
+
+
+def role_choices(workspace):
+    return [(role, ROLE_LABELS[role]) for role in workspace.roles]

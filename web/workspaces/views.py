@@ -1,0 +1,185 @@
+"""The workspace dashboard, members and invitations, API tokens, and job progress."""
+
+from __future__ import annotations
+
+import re
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from jobs.enqueue import enqueue_after_commit
+from jobs.invitations import deliver_invitations
+from tenants import db
+from tenants.models import JobRun
+from tenants.services import workspaces as ws_service
+from tenants.services.errors import NotFound, ServiceError
+from web.messages import apply_to_form, message_for
+from web.workspaces import bp, require_admin
+from web.workspaces.forms import ApiTokenForm, InviteForm, RoleForm, role_choices
+
+MAX_INVITES_AT_ONCE = 50
+
+
+@bp.get("/")
+def dashboard():
+    return render_template(
+        f"workspaces/dashboard_{g.workspace.kind.value}.html",
+        activity=ws_service.recent_activity(),
+        members=ws_service.list_members(),
+    )
+
+
+# --- members and invitations --------------------------------------------------------------
+
+
+def _members_page(form: InviteForm, status: int = 200, run: JobRun | None = None):
+    return render_template(
+        "workspaces/members.html",
+        form=form,
+        members=ws_service.list_members(),
+        invitations=ws_service.list_open_invitations(),
+        role_form=_role_form(),
+        run=run,
+    ), status
+
+
+def _role_form() -> RoleForm:
+    form = RoleForm()
+    form.role.choices = role_choices(g.workspace)
+    return form
+
+
+@bp.get("/members")
+def members():
+    form = InviteForm()
+    form.role.choices = role_choices(g.workspace)
+    run = None
+    if request.args.get("run"):
+        run = _job_run(request.args.get("run", type=int) or 0)
+    return _members_page(form, run=run)
+
+
+@bp.post("/members")
+def invite():
+    require_admin()
+    form = InviteForm()
+    form.role.choices = role_choices(g.workspace)
+    if not form.validate_on_submit():
+        return _members_page(form, 422)
+    addresses = [a for a in re.split(r"[\s,;]+", form.emails.data) if a]
+    if len(addresses) > MAX_INVITES_AT_ONCE:
+        form.emails.errors = [_("At most %(n)s addresses at once.", n=MAX_INVITES_AT_ONCE)]
+        return _members_page(form, 422)
+    invitations = []
+    for address in addresses:
+        try:
+            invitations.append(
+                ws_service.invite_member(g.workspace, current_user.user, address, form.role.data)
+            )
+        except ServiceError as error:
+            db.session.rollback()  # all or nothing: one bad address invites no one
+            form.emails.errors = [f"{address}: {message_for(error)}"]
+            return _members_page(form, 422)
+    run = JobRun(kind="invitations", total=len(invitations))
+    db.session.add(run)
+    db.session.flush()
+    enqueue_after_commit(deliver_invitations, g.workspace.id, run.id, *[i.id for i in invitations])
+    db.session.commit()
+    flash(_("Invitations are on their way."), "success")
+    return redirect(url_for("ws.members", run=run.id))
+
+
+@bp.post("/members/<int:member_id>/role")
+def change_role(member_id: int):
+    require_admin()
+    form = _role_form()
+    ws_service.get_member(member_id)  # 404 before anything else for another tenant's id
+    if form.validate_on_submit():
+        try:
+            ws_service.change_role(g.workspace, current_user.user, member_id, form.role.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(message_for(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("The role has been changed."), "success")
+    return redirect(url_for("ws.members"))
+
+
+@bp.post("/members/<int:member_id>/remove")
+def remove_member(member_id: int):
+    require_admin()
+    ws_service.get_member(member_id)
+    try:
+        ws_service.remove_member(g.workspace, current_user.user, member_id)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(message_for(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("The member has been removed."), "success")
+    return redirect(url_for("ws.members"))
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    require_admin()
+    ws_service.revoke_invitation(current_user.user, invitation_id)
+    db.session.commit()
+    flash(_("The invitation has been revoked."), "success")
+    return redirect(url_for("ws.members"))
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+@bp.route("/settings/api-tokens", methods=["GET", "POST"])
+def api_tokens():
+    require_admin()
+    form = ApiTokenForm()
+    new_secret = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                _token, new_secret = ws_service.create_api_token(current_user.user, form.name.data)
+            except ServiceError as error:
+                db.session.rollback()
+                apply_to_form(form, error)
+                status = 422
+            else:
+                db.session.commit()
+                form = ApiTokenForm(formdata=None)
+        else:
+            status = 422
+    return render_template(
+        "workspaces/api_tokens.html", form=form, tokens=ws_service.list_api_tokens(),
+        new_secret=new_secret,
+    ), status
+
+
+@bp.post("/settings/api-tokens/<int:token_id>/revoke")
+def revoke_api_token(token_id: int):
+    require_admin()
+    ws_service.revoke_api_token(current_user.user, token_id)
+    db.session.commit()
+    flash(_("The token has been revoked. Programs using it can no longer connect."), "success")
+    return redirect(url_for("ws.api_tokens"))
+
+
+# --- job progress -------------------------------------------------------------------------
+
+
+def _job_run(run_id: int) -> JobRun:
+    run = db.session.scalar(select(JobRun).where(JobRun.id == run_id))
+    if run is None:
+        raise NotFound(run_id)
+    return run
+
+
+@bp.get("/jobs/<int:run_id>")
+def job_status(run_id: int):
+    """A progress bar fragment; htmx polls it until the job has finished."""
+    return render_template("workspaces/_job_progress.html", run=_job_run(run_id))

@@ -180,7 +180,8 @@ def _set_role(role: str):
     def on_connect(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         # The role name comes from configuration, never from a user; quote it as an identifier.
-        cursor.execute('SET ROLE "%s"' % role.replace('"', '""'))  # noqa: S608
+        quoted = role.replace('"', '""')
+        cursor.execute(f'SET ROLE "{quoted}"')
         cursor.close()
         dbapi_connection.commit()
 

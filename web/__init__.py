@@ -16,13 +16,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     load_config(app, overrides)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines drown the CLI
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     db.init_engine(app.config["DATABASE_URL"], app_role=app.config["DB_APP_ROLE"] or None)
-    import tenants.models  # noqa: F401 - every table on the metadata
     import jobs.enqueue  # noqa: F401 - the after-commit hook
-
+    import tenants.models  # noqa: F401 - every table on the metadata
     from web import errors, i18n, security
     from web.extensions import csrf, limiter, login_manager
 

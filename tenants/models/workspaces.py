@@ -37,7 +37,10 @@ class Workspace(Base):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[WorkspaceKind] = mapped_column(
-        Enum(WorkspaceKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            WorkspaceKind, native_enum=False, length=16,
+            values_callable=lambda kinds: [k.value for k in kinds],
+        )
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -23,7 +23,7 @@ from tenants.services import secrets as sec
 from tenants.services.errors import NotFound, ServiceError
 
 INVITATION_DAYS = 7
-API_TOKEN_PREFIX = "amp_"
+API_TOKEN_PREFIX = "amp_"  # noqa: S105 - a public prefix, not a secret
 
 
 def slugify(text: str) -> str:

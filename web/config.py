@@ -6,6 +6,7 @@ REQUIRED_IN_PRODUCTION must be given; the app refuses to start without them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -55,8 +56,13 @@ def load_config(app: Flask, overrides: dict | None) -> None:
 
     production = config["ENV"] == "production"
     if production:
-        missing = [k for k in REQUIRED_IN_PRODUCTION if not config.get(k) or (
-            k == "SECRET_KEY" and config[k] == DEV_SECRET_KEY)]
+        # Development defaults do not count: production must say where everything is.
+        given = {k.removeprefix(f"{ENV_PREFIX}_") for k in os.environ} | set(overrides or {})
+        missing = [
+            k for k in REQUIRED_IN_PRODUCTION
+            if k not in given or not config.get(k)
+            or (k == "SECRET_KEY" and config[k] == DEV_SECRET_KEY)
+        ]
         if missing:
             names = ", ".join(f"{ENV_PREFIX}_{k}" for k in missing)
             raise ConfigError(

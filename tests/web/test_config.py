@@ -1,0 +1,84 @@
+"""Settings come from AMPARO_* variables; production refuses to start without the essentials."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.smoke
+
+
+def _start(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from web import create_app; create_app(); print('started')"],
+        cwd=ROOT, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+        timeout=60,
+    )
+
+
+def test_production_names_every_missing_setting():
+    result = _start({"AMPARO_ENV": "production", "AMPARO_REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "cannot start in production" in message
+    for name in ("AMPARO_SECRET_KEY", "AMPARO_DATABASE_URL", "AMPARO_BASE_URL",
+                 "AMPARO_SMTP_HOST"):
+        assert name in message
+    assert "AMPARO_REDIS_URL" not in message  # it was given
+
+
+def test_production_refuses_the_development_secret_key(tmp_path):
+    env = {
+        "AMPARO_ENV": "production",
+        "AMPARO_SECRET_KEY": "dev-only-secret-not-for-production",
+        "AMPARO_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+        "AMPARO_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "AMPARO_BASE_URL": "https://amparo.example",
+        "AMPARO_MAIL_FROM": "Amparo <no-reply@amparo.example>",
+        "AMPARO_SMTP_HOST": "smtp.amparo.example",
+    }
+    result = _start(env)
+    assert result.returncode != 0
+    assert "AMPARO_SECRET_KEY" in result.stderr
+    result = _start({**env, "AMPARO_SECRET_KEY": "a-real-secret"})
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_production_cookies_are_secure(settings, tmp_path):
+    from flask import Config
+
+    from web.config import load_config
+
+    class Stub:
+        instance_path = str(tmp_path)
+
+    stub = Stub()
+    stub.config = Config(ROOT)
+    load_config(stub, {**settings, "ENV": "production", "BASE_URL": "https://amparo.example",
+                       "MAIL_FROM": "a@b.example", "SECRET_KEY": "s3cret"})
+    assert stub.config["SESSION_COOKIE_SECURE"] is True
+    assert stub.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert stub.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert stub.config["DEV_MAILBOX"] is False
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path):
+    from flask import Config
+
+    from web.config import load_config
+
+    class Stub:
+        instance_path = str(tmp_path)
+
+    stub = Stub()
+    stub.config = Config(ROOT)
+    monkeypatch.setenv("AMPARO_SMTP_PORT", "2525")
+    monkeypatch.setenv("AMPARO_LOGIN_RATE_LIMIT", "3 per minute")
+    load_config(stub, None)
+    assert stub.config["SMTP_PORT"] == 2525
+    assert stub.config["LOGIN_RATE_LIMIT"] == "3 per minute"
+    assert stub.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/amparo.sqlite3"
+    assert stub.config["DEV_MAILBOX"] is True  # no SMTP host: emails go to the dev mailbox

@@ -22,7 +22,11 @@ _PENDING = "amparo_jobs_after_commit"
 
 def enqueue_after_commit(fn: Callable, *args) -> None:
     app = current_app._get_current_object()
-    db.session().info.setdefault(_PENDING, []).append((app, fn, args))
+    sess = db.session()
+    if not sess.in_transaction():
+        # Session.rollback() with no transaction begun fires no event and would keep the job.
+        sess.begin()
+    sess.info.setdefault(_PENDING, []).append((app, fn, args))
 
 
 def enqueue_now(fn: Callable, *args, app=None) -> Job:
@@ -39,6 +43,8 @@ def enqueue_now(fn: Callable, *args, app=None) -> Job:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(sess: Session) -> None:
+    if sess.in_nested_transaction():
+        return  # only a savepoint was released: the real commit is still to come
     for app, fn, args in sess.info.pop(_PENDING, []):
         enqueue_now(fn, *args, app=app)
 

@@ -25,10 +25,14 @@ else
     fi
   fi
   REDIS_PORT="${AMPARO_RUN_REDIS_PORT:-6390}"
+  REDIS_DIR="${AMPARO_RUN_REDIS_DIR:-$PWD/instance}"  # holds redis.pid and redis.log
   if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    mkdir -p "$REDIS_DIR"
     redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-      --dir "$PWD/instance" --pidfile "$PWD/instance/redis.pid" --logfile "$PWD/instance/redis.log"
+      --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
     for _ in $(seq 1 30); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 ||
+      { echo "redis-server did not start on port $REDIS_PORT; see $REDIS_DIR/redis.log" >&2; exit 1; }
   fi
   export AMPARO_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 fi

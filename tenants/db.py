@@ -17,7 +17,7 @@ import contextvars
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, create_engine, event
+from sqlalchemy import DateTime, ForeignKey, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import visitors
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -188,22 +189,39 @@ def _set_role(role: str):
     return on_connect
 
 
-def _is_tenant_mapper(mapper) -> bool:
-    return issubclass(mapper.class_, TenantOwned)
+_tenant_tables: tuple[int, frozenset[str]] = (0, frozenset())
+
+
+def _tenant_table_names() -> frozenset[str]:
+    """Names of the TenantOwned tables, recomputed only when models are added."""
+    global _tenant_tables
+    mappers = Base.registry.mappers
+    if _tenant_tables[0] != len(mappers):
+        names = frozenset(m.local_table.name for m in mappers if issubclass(m.class_, TenantOwned))
+        _tenant_tables = (len(mappers), names)
+    return _tenant_tables[1]
+
+
+def _touches_tenant_table(statement) -> bool:
+    """Whether a tenant table appears anywhere in the statement: as an entity, in a join, in
+    select_from() or in a subquery (`state.all_mappers` sees only the top-level entities)."""
+    names = _tenant_table_names()
+    return any(
+        isinstance(element, Table) and element.name in names
+        for element in visitors.iterate(statement)
+    )
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_tenant(state: ORMExecuteState) -> None:
     _sync_rls_settings(state.session)
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria added to the parent query propagate to these loads
-    if _across_tenants.get() or state.execution_options.get("across_tenants"):
-        return
-    if not any(_is_tenant_mapper(m) for m in state.all_mappers):
+    if _across_tenants.get() or not _touches_tenant_table(state.statement):
         return
     tenant_id = current_tenant_id()
+    if state.is_insert:
+        return  # a bulk insert can't be filtered; RLS checks its rows on PostgreSQL
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
@@ -241,9 +259,12 @@ def _sync_rls_settings(sess: Session) -> None:
         return
     tenant_id = _current_tenant.get()
     wanted = ("" if tenant_id is None else str(tenant_id), "on" if _across_tenants.get() else "")
+    # Begin the transaction first: after a commit, "rls_applied" still describes the previous
+    # transaction until after_begin clears it, and trusting it would run this statement with
+    # no tenant settings (RLS then hides every row).
+    connection = sess.connection()
     if sess.info.get("rls_applied") == wanted:
         return
-    connection = sess.connection()  # may begin the transaction, which clears "rls_applied"
     sess.info["rls_applied"] = wanted
     connection.exec_driver_sql(
         "SELECT set_config('amparo.tenant_id', %(t)s, true),"

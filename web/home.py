@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import text
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length
 
 from jobs.queues import redis_connection
@@ -28,8 +28,8 @@ class NewWorkspaceForm(FlaskForm):
     )
     kind = RadioField(
         _l("What will you collect here?"),
-        choices=[("landlord", _l("Rent (I am a landlord)")),
-                 ("business", _l("Invoices (I run a business)"))],
+        choices=[SelectChoice("landlord", _l("Rent (I am a landlord)")),
+                 SelectChoice("business", _l("Invoices (I run a business)"))],
         validators=[InputRequired(message=_l("Choose landlord or business."))],
     )
 

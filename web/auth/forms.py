@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length
 
 REQUIRED = InputRequired(message=_l("This field is required."))
@@ -15,8 +15,8 @@ class SignUpForm(FlaskForm):
     )
     kind = RadioField(
         _l("What do you want to collect?"),
-        choices=[("landlord", _l("Rent (I am a landlord)")),
-                 ("business", _l("Invoices (I run a business)"))],
+        choices=[SelectChoice("landlord", _l("Rent (I am a landlord)")),
+                 SelectChoice("business", _l("Invoices (I run a business)"))],
         validators=[InputRequired(message=_l("Choose landlord or business."))],
     )
     workspace_name = StringField(
@@ -43,7 +43,8 @@ class AccountForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
     language = RadioField(
         _l("Language of the app and your emails"),
-        choices=[("es", "Español"), ("en", "English")], validators=[REQUIRED],
+        choices=[SelectChoice("es", "Español"), SelectChoice("en", "English")],
+        validators=[REQUIRED],
     )
 
 

@@ -147,9 +147,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    language = current_user.language
     end_session(current_user)
     db.session.commit()
     session.clear()
+    session["lang"] = language  # the login page stays in the language the user chose
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -220,7 +222,8 @@ def reset_password(token: str):
                 db.session.commit()
                 flash(_("Your password has been changed. Log in with the new one."), "success")
                 return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, token=token)
+    status = 422 if form.errors else 200
+    return render_template("auth/reset.html", form=form, token=token), status
 
 
 # --- invitations --------------------------------------------------------------------------
@@ -264,21 +267,23 @@ def accept_invitation(token: str):
             if form.password.data != form.confirm.data:
                 form.confirm.errors = [str(MESSAGES["password_mismatch"])]
             else:
+                # Checked before anything is written: a rollback here would expire the
+                # invitation, which this tenant-less request cannot load again.
                 try:
                     accounts.check_password_strength(form.password.data, invitation.email)
+                except ServiceError as error:
+                    apply_to_form(form, error)
+                else:
                     user = accounts.create_user(
                         name=form.name.data, email=invitation.email, password=form.password.data,
                         language=str(get_locale() or "es"), verified=True,
                     )
-                except ServiceError as error:
-                    db.session.rollback()
-                    apply_to_form(form, error)
-                else:
                     start_session(user)
                     return _join(invitation, workspace, user)
+    status = 422 if form is not None and form.errors else 200
     return render_template(
         "auth/invitation.html", invitation=invitation, workspace=workspace, form=form
-    )
+    ), status
 
 
 def _join(invitation: Invitation, workspace: Workspace, user: User):

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 REQUIRED = InputRequired(message=_l("This field is required."))
@@ -34,4 +34,4 @@ class ApiTokenForm(FlaskForm):
 
 
 def role_choices(workspace):
-    return [(role, ROLE_LABELS[role]) for role in workspace.roles]
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in workspace.roles]

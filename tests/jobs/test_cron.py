@@ -1,0 +1,180 @@
+"""The periodic jobs of jobs/cron.py and the one-leader rule of `flask cron`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from rq.cron import CronScheduler
+
+from jobs import cli, maintenance
+from jobs.cron import register_periodic_jobs
+from jobs.enqueue import enqueue_now
+from jobs.queues import CRON, MAIL, redis_connection
+from tenants import db
+from tenants.db import utcnow
+from tenants.models import Email, UserSession
+
+
+class _Stop(Exception):
+    """Ends `flask cron` where it would otherwise run (or wait) forever."""
+
+
+@pytest.fixture
+def connection(app):
+    return redis_connection(app)
+
+
+@pytest.fixture
+def emails(app):
+    """Emails in given states, created `age` ago; returns their ids."""
+
+    def create(*specs: tuple[str, timedelta, int]) -> list[int]:
+        with app.app_context():
+            rows = [
+                Email(idempotency_key=f"cron:{n}", to=f"person{n}@example.com", subject="Hola",
+                      text="Hola.\n", status=status, attempts=attempts,
+                      created_at=utcnow() - age)
+                for n, (status, age, attempts) in enumerate(specs)
+            ]
+            db.session.add_all(rows)
+            db.session.commit()
+            return [r.id for r in rows]
+
+    return create
+
+
+@pytest.mark.smoke
+def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
+    scheduler = CronScheduler(connection=connection)
+    register_periodic_jobs(scheduler)
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {
+        "jobs.maintenance.requeue_stuck_emails",
+        "jobs.maintenance.prune_sessions",
+    }
+    assert {job.queue_name for job in jobs.values()} == {CRON}
+    assert jobs["jobs.maintenance.requeue_stuck_emails"].interval == 300
+    assert jobs["jobs.maintenance.prune_sessions"].cron == "17 3 * * *"
+
+
+@pytest.mark.smoke
+def test_only_old_unsent_email_is_requeued(bound_app, emails, connection):
+    old, recent = timedelta(minutes=30), timedelta(minutes=2)
+    stuck_queued, stuck_failed, *_ = emails(
+        ("queued", old, 0),
+        ("failed", old, 3),
+        ("sent", old, 1),
+        ("stored", old, 1),
+        ("queued", recent, 0),  # its job is probably still in Redis
+        ("failed", old, maintenance.MAX_EMAIL_ATTEMPTS),  # given up on
+    )
+
+    assert maintenance.requeue_stuck_emails() == 2
+
+    requeued = Queue(MAIL, connection=connection).get_jobs()
+    assert sorted(job.args[0] for job in requeued) == [stuck_queued, stuck_failed]
+    assert {job.func_name for job in requeued} == {"jobs.mail.deliver_email"}
+
+
+def test_the_cron_sweep_redelivers_stuck_email_through_a_worker(
+    app, emails, inbox, row, run_worker
+):
+    [stuck] = emails(("queued", timedelta(hours=1), 0))
+    with app.app_context():
+        enqueue_now(maintenance.requeue_stuck_emails)
+
+    run_worker()  # runs the sweep, then the delivery it enqueued
+
+    assert len(inbox.to("person0@example.com")) == 1
+    assert row("SELECT status FROM emails WHERE id = :i", i=stuck)["status"] == "sent"
+
+
+@pytest.mark.smoke
+def test_sessions_revoked_over_30_days_ago_are_pruned(bound_app, create_user):
+    user_id = create_user()
+    with bound_app.app_context():
+        for n, revoked in enumerate((utcnow() - timedelta(days=31), utcnow(), None)):
+            db.session.add(UserSession(user_id=user_id, key_hash=f"{n:064d}", revoked_at=revoked))
+        db.session.commit()
+
+    assert maintenance.prune_sessions() == 1
+
+    with bound_app.app_context():
+        assert db.session.query(UserSession).count() == 2
+
+
+# --- one leader -----------------------------------------------------------------------------
+
+
+@pytest.mark.smoke
+def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connection, monkeypatch):
+    seen = {}
+
+    def start(scheduler):
+        seen["ttl"] = connection.ttl(cli.CRON_LOCK)
+        seen["jobs"] = len(scheduler.get_jobs())
+
+    monkeypatch.setattr(cli._LeaderCron, "start", start)
+    result = app.test_cli_runner().invoke(args=["cron"])
+
+    assert result.exception is None, result.output
+    assert 0 < seen["ttl"] <= cli.CRON_LOCK_SECONDS
+    assert seen["jobs"] == 2
+    assert not connection.exists(cli.CRON_LOCK)  # a successor need not wait for it to expire
+
+
+@pytest.mark.smoke
+def test_a_second_cron_waits_while_another_holds_the_lease(
+    app, connection, monkeypatch, caplog
+):
+    leader = connection.lock(cli.CRON_LOCK, timeout=60)
+    assert leader.acquire(blocking=False)
+
+    def sleep(seconds):
+        raise _Stop(seconds)
+
+    def start(scheduler):
+        raise AssertionError("a second cron process must not schedule anything")
+
+    monkeypatch.setattr(cli.time, "sleep", sleep)
+    monkeypatch.setattr(cli._LeaderCron, "start", start)
+    with caplog.at_level(logging.WARNING, logger="amparo.cron"):
+        result = app.test_cli_runner().invoke(args=["cron"])
+
+    assert isinstance(result.exception, _Stop)
+    assert "another cron process holds the lease" in caplog.text
+    assert leader.owned()  # the waiting process did not take or break the lease
+    leader.release()
+
+
+@pytest.mark.smoke
+def test_a_waiting_cron_takes_over_when_the_lease_expires(app, connection, monkeypatch):
+    connection.set(cli.CRON_LOCK, "a leader that died", ex=60)
+    waits, started = [], []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        connection.delete(cli.CRON_LOCK)  # the dead leader's lease runs out
+
+    monkeypatch.setattr(cli.time, "sleep", sleep)
+    monkeypatch.setattr(cli._LeaderCron, "start", lambda scheduler: started.append(scheduler))
+    result = app.test_cli_runner().invoke(args=["cron"])
+
+    assert result.exception is None, result.output
+    assert len(waits) == 1
+    assert len(started) == 1
+
+
+@pytest.mark.smoke
+def test_the_leaders_heartbeat_renews_its_lease(connection):
+    lock = connection.lock(cli.CRON_LOCK, timeout=5)
+    assert lock.acquire(blocking=False)
+    scheduler = cli._LeaderCron(connection=connection, lock=lock)
+
+    scheduler.heartbeat()
+
+    assert connection.ttl(cli.CRON_LOCK) > 60
+    lock.release()

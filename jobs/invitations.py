@@ -49,8 +49,12 @@ def deliver_invitations(tenant_id: int, run_id: int, *invitation_ids: int) -> No
             try:
                 deliver_now(email.id)
             except Exception:
-                report_progress(run_id, done=done - 1, status="failed",
-                                message=f"{invitation.email}: {email.error}")
+                report_progress(
+                    run_id,
+                    done=done - 1,
+                    status="failed",
+                    message=f"{invitation.email}: {email.error}",
+                )
                 raise
             invitation = get_invitation(invitation_id)
             invitation.sent_at = utcnow()

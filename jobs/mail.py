@@ -42,7 +42,11 @@ def compose_email(
         html = render_template(f"emails/{template}.html", **context, layout_title=gettext("Amparo"))
     subject, _, body = text.partition("\n")
     return record_email(
-        key=key, to=to, subject=subject.strip(), text=body.strip() + "\n", html=html,
+        key=key,
+        to=to,
+        subject=subject.strip(),
+        text=body.strip() + "\n",
+        html=html,
         tenant_id=tenant_id,
     )
 
@@ -78,8 +82,12 @@ def deliver_now(email_id: int) -> Email | None:
         db.session.commit()
         return email
     message = build_message(
-        sender=config["MAIL_FROM"], to=email.to, subject=email.subject, text=email.text,
-        html=email.html, message_id_key=f"amparo-{email.id}",
+        sender=config["MAIL_FROM"],
+        to=email.to,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        message_id_key=f"amparo-{email.id}",
     )
     try:
         send(settings, message)

@@ -6,8 +6,14 @@ from tenants.db import SessionFactory, utcnow
 from tenants.models import JobRun
 
 
-def report_progress(run_id: int, *, done: int, total: int | None = None, status="running",
-                    message: str | None = None) -> None:
+def report_progress(
+    run_id: int,
+    *,
+    done: int,
+    total: int | None = None,
+    status="running",
+    message: str | None = None,
+) -> None:
     with SessionFactory() as side:
         # The job's own tenant context is current, so the flush check passes for this row.
         run = side.get(JobRun, run_id)

@@ -59,7 +59,9 @@ def send(settings: SmtpSettings, message: EmailMessage) -> None:
     """Send one message; raises smtplib/OSError errors for the caller to record and retry."""
     if settings.use_ssl:
         client = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=settings.timeout,
+            settings.host,
+            settings.port,
+            timeout=settings.timeout,
             context=ssl.create_default_context(),
         )
     else:

@@ -256,8 +256,9 @@ def create_user(app):
     from tenants import db
     from tenants.services import accounts
 
-    def create(email="ana@example.com", name="Ana Pérez", password=PASSWORD, verified=True,
-               language="es"):
+    def create(
+        email="ana@example.com", name="Ana Pérez", password=PASSWORD, verified=True, language="es"
+    ):
         with app.app_context():
             user = accounts.create_user(
                 name=name, email=email, password=password, verified=verified, language=language
@@ -326,7 +327,10 @@ def run_worker(settings):
     def run(timeout: int = 120) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [sys.executable, "-m", "flask", "worker", "--burst"],
-            cwd=ROOT, env=settings_env(settings), capture_output=True, text=True,
+            cwd=ROOT,
+            env=settings_env(settings),
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
         assert result.returncode == 0, result.stderr[-4000:]

@@ -34,7 +34,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def _env(tmp_path: Path, port: int, redis_port: int, marker: str) -> dict:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith("AMPARO_") and k not in ("REDIS_URL", "DATABASE_URL", "FLASK_APP")
     }
     env.update(
@@ -123,12 +124,18 @@ def test_make_run_serves_the_demo_on_a_fresh_instance(tmp_path):
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            ["bash", "scripts/run.sh"], cwd=ROOT, env=_env(tmp_path, port, redis_port, marker),
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            ["bash", "scripts/run.sh"],
+            cwd=ROOT,
+            env=_env(tmp_path, port, redis_port, marker),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         assert _wait_for_health(base, proc, log) == {
-            "status": "ok", "database": "ok", "redis": "ok",
+            "status": "ok",
+            "database": "ok",
+            "redis": "ok",
         }
         path, page = _log_in(base, "landlord@demo.amparo.test", "amparo-demo")
         assert path == "/w/demo-landlord/"

@@ -13,7 +13,12 @@ from flask import Flask
 
 ENV_PREFIX = "AMPARO"
 REQUIRED_IN_PRODUCTION = (
-    "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BASE_URL", "MAIL_FROM", "SMTP_HOST",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "BASE_URL",
+    "MAIL_FROM",
+    "SMTP_HOST",
 )
 DEV_SECRET_KEY = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
 
@@ -59,8 +64,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         # Development defaults do not count: production must say where everything is.
         given = {k.removeprefix(f"{ENV_PREFIX}_") for k in os.environ} | set(overrides or {})
         missing = [
-            k for k in REQUIRED_IN_PRODUCTION
-            if k not in given or not config.get(k)
+            k
+            for k in REQUIRED_IN_PRODUCTION
+            if k not in given
+            or not config.get(k)
             or (k == "SECRET_KEY" and config[k] == DEV_SECRET_KEY)
         ]
         if missing:

@@ -14,12 +14,27 @@ from tenants.services import accounts
 from tenants.services import workspaces as ws_service
 
 DEMO = (
-    ("demo-landlord", "Alquileres Demo", WorkspaceKind.LANDLORD,
-     "landlord@demo.amparo.test", "Lucía Arrendadora"),
-    ("demo-business", "Comercial Demo S.L.", WorkspaceKind.BUSINESS,
-     "business@demo.amparo.test", "Bruno Comerciante"),
-    ("demo-lawfirm", "Bufete Demo Abogados", WorkspaceKind.LAW_FIRM,
-     "lawyer@demo.amparo.test", "Laura Abogada"),
+    (
+        "demo-landlord",
+        "Alquileres Demo",
+        WorkspaceKind.LANDLORD,
+        "landlord@demo.amparo.test",
+        "Lucía Arrendadora",
+    ),
+    (
+        "demo-business",
+        "Comercial Demo S.L.",
+        WorkspaceKind.BUSINESS,
+        "business@demo.amparo.test",
+        "Bruno Comerciante",
+    ),
+    (
+        "demo-lawfirm",
+        "Bufete Demo Abogados",
+        WorkspaceKind.LAW_FIRM,
+        "lawyer@demo.amparo.test",
+        "Laura Abogada",
+    ),
 )
 
 

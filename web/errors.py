@@ -30,9 +30,12 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _page(
-            400, _("The form expired"),
-            _("For your security the form could not be accepted. Go back, reload the page and "
-              "try again."),
+            400,
+            _("The form expired"),
+            _(
+                "For your security the form could not be accepted. Go back, reload the page and "
+                "try again."
+            ),
         )
 
     @app.errorhandler(NotFound)
@@ -45,8 +48,10 @@ def init_app(app) -> None:
             404: (_("Not found"), _("This page does not exist or you have no access.")),
             405: (_("Not allowed"), _("This action is not available here.")),
             413: (_("File too large"), _("The file is larger than the limit.")),
-            429: (_("Too many attempts"),
-                  _("Too many attempts in a short time. Wait a few minutes and try again.")),
+            429: (
+                _("Too many attempts"),
+                _("Too many attempts in a short time. Wait a few minutes and try again."),
+            ),
         }
         title, message = messages.get(
             exc.code, (exc.name, _("The request could not be processed."))
@@ -57,6 +62,7 @@ def init_app(app) -> None:
     def unexpected(exc):
         app.logger.exception("unhandled error")
         return _page(
-            500, _("Something went wrong"),
+            500,
+            _("Something went wrong"),
             _("We could not complete this action and nothing was changed. Try again later."),
         )

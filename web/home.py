@@ -28,8 +28,10 @@ class NewWorkspaceForm(FlaskForm):
     )
     kind = RadioField(
         _l("What will you collect here?"),
-        choices=[SelectChoice("landlord", _l("Rent (I am a landlord)")),
-                 SelectChoice("business", _l("Invoices (I run a business)"))],
+        choices=[
+            SelectChoice("landlord", _l("Rent (I am a landlord)")),
+            SelectChoice("business", _l("Invoices (I run a business)")),
+        ],
         validators=[InputRequired(message=_l("Choose landlord or business."))],
     )
 
@@ -94,6 +96,7 @@ def healthz():
 @bp.app_context_processor
 def _switcher():
     """The workspaces the user can switch to, for the navigation bar."""
+
     def switcher_memberships():
         if not current_user.is_authenticated:
             return []

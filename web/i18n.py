@@ -40,8 +40,11 @@ def safe_next(target: str | None) -> str:
     """Only a path on this site; anything else (another host, a scheme) goes home."""
     if target:
         parts = urlsplit(target)
-        if (not parts.netloc or parts.netloc == request.host) and parts.path.startswith("/") \
-                and not parts.path.startswith("//"):
+        if (
+            (not parts.netloc or parts.netloc == request.host)
+            and parts.path.startswith("/")
+            and not parts.path.startswith("//")
+        ):
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return url_for("home.index")
 

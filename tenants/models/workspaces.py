@@ -38,7 +38,9 @@ class Workspace(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[WorkspaceKind] = mapped_column(
         Enum(
-            WorkspaceKind, native_enum=False, length=16,
+            WorkspaceKind,
+            native_enum=False,
+            length=16,
             values_callable=lambda kinds: [k.value for k in kinds],
         )
     )

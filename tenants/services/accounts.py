@@ -16,10 +16,30 @@ MIN_PASSWORD_LENGTH = 10
 # attacker tries these first.
 COMMON_PASSWORDS = frozenset(
     {
-        "1234567890", "12345678910", "123456789a", "qwertyuiop", "1q2w3e4r5t", "password12",
-        "password123", "contraseña", "contrasena", "contraseña1", "contrasena1", "0987654321",
-        "1111111111", "iloveyou12", "qwerty1234", "abcdefghij", "passw0rd12", "amparo1234",
-        "asdfghjkl1", "1qaz2wsx3e", "superman12", "barcelona1", "realmadrid", "madrid1234",
+        "1234567890",
+        "12345678910",
+        "123456789a",
+        "qwertyuiop",
+        "1q2w3e4r5t",
+        "password12",
+        "password123",
+        "contraseña",
+        "contrasena",
+        "contraseña1",
+        "contrasena1",
+        "0987654321",
+        "1111111111",
+        "iloveyou12",
+        "qwerty1234",
+        "abcdefghij",
+        "passw0rd12",
+        "amparo1234",
+        "asdfghjkl1",
+        "1qaz2wsx3e",
+        "superman12",
+        "barcelona1",
+        "realmadrid",
+        "madrid1234",
     }
 )
 
@@ -132,9 +152,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def open_session(user: User, user_agent: str = "") -> str:
     """Start a logged-in session; returns the key for the cookie (only its hash is stored)."""
     key = sec.new_key()
-    session.add(
-        UserSession(user_id=user.id, key_hash=sec.sha256(key), user_agent=user_agent[:255])
-    )
+    session.add(UserSession(user_id=user.id, key_hash=sec.sha256(key), user_agent=user_agent[:255]))
     session.flush()
     return key
 

@@ -254,7 +254,9 @@ def workspace_for_api_token(secret: str) -> Workspace | None:
 
 def record_activity(actor: User | None, action: str, **detail) -> ActivityEvent:
     event = ActivityEvent(
-        tenant_id=current_tenant_id(), actor_id=actor.id if actor else None, action=action,
+        tenant_id=current_tenant_id(),
+        actor_id=actor.id if actor else None,
+        action=action,
         detail=detail,
     )
     session.add(event)
@@ -263,7 +265,5 @@ def record_activity(actor: User | None, action: str, **detail) -> ActivityEvent:
 
 def recent_activity(limit: int = 10) -> list[ActivityEvent]:
     return list(
-        session.scalars(
-            select(ActivityEvent).order_by(ActivityEvent.id.desc()).limit(limit)
-        )
+        session.scalars(select(ActivityEvent).order_by(ActivityEvent.id.desc()).limit(limit))
     )

@@ -3,7 +3,6 @@ invitations posted through the web, and several burst workers at once."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
@@ -47,16 +46,13 @@ def invite():
     def post(tenant, *addresses: str):
         members = f"/w/{tenant.slug}/members"
         return post_form(
-            tenant.client, members, {"emails": "\n".join(addresses), "role": "manager"},
+            tenant.client,
+            members,
+            {"emails": "\n".join(addresses), "role": "manager"},
             token_from=members,
         )
 
     return post
-
-
-def run_id_of(response) -> int:
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return int(re.search(r"[?&]run=(\d+)", response.location).group(1))
 
 
 @pytest.fixture
@@ -91,8 +87,11 @@ def run_workers(settings):
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "flask", "worker", "--burst"],
-                cwd=ROOT, env=settings_env(settings), stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True,
+                cwd=ROOT,
+                env=settings_env(settings),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for _ in range(n)
         ]

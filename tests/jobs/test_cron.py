@@ -34,9 +34,15 @@ def emails(app):
     def create(*specs: tuple[str, timedelta, int]) -> list[int]:
         with app.app_context():
             rows = [
-                Email(idempotency_key=f"cron:{n}", to=f"person{n}@example.com", subject="Hola",
-                      text="Hola.\n", status=status, attempts=attempts,
-                      created_at=utcnow() - age)
+                Email(
+                    idempotency_key=f"cron:{n}",
+                    to=f"person{n}@example.com",
+                    subject="Hola",
+                    text="Hola.\n",
+                    status=status,
+                    attempts=attempts,
+                    created_at=utcnow() - age,
+                )
                 for n, (status, age, attempts) in enumerate(specs)
             ]
             db.session.add_all(rows)
@@ -127,9 +133,7 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
 
 
 @pytest.mark.smoke
-def test_a_second_cron_waits_while_another_holds_the_lease(
-    app, connection, monkeypatch, caplog
-):
+def test_a_second_cron_waits_while_another_holds_the_lease(app, connection, monkeypatch, caplog):
     leader = connection.lock(cli.CRON_LOCK, timeout=60)
     assert leader.acquire(blocking=False)
 

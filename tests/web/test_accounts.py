@@ -123,7 +123,9 @@ def test_sign_up_creates_an_owned_workspace_and_emails_a_link_that_verifies(
     assert user["password_hash"].startswith("$argon2id$")
     [workspace] = sql("SELECT * FROM workspaces")
     assert (workspace["name"], workspace["slug"], workspace["kind"]) == (
-        "Pisos Carmen", "pisos-carmen", "landlord"
+        "Pisos Carmen",
+        "pisos-carmen",
+        "landlord",
     )
     assert sql("SELECT user_id, role, tenant_id FROM members") == [
         {"user_id": user["id"], "role": "owner", "tenant_id": workspace["id"]}
@@ -132,7 +134,7 @@ def test_sign_up_creates_an_owned_workspace_and_emails_a_link_that_verifies(
 
     [message] = deliver_mail(run_worker, inbox, "carmen@example.com")
     assert message["Subject"] == es("Confirm your email for Amparo")
-    verify = client.get(path_of(inbox.link("carmen@example.com", "/verify/")))
+    verify = client.get(path_of(inbox.link("carmen@example.com", "/account/confirm/")))
     assert verify.status_code == 302
     assert es("Your email is confirmed. You can log in now.") in client.get(
         verify.headers["Location"]
@@ -160,7 +162,7 @@ def test_login_before_verifying_is_refused_and_sends_the_link_again(
     assert client.get("/account").status_code == 302  # not logged in
 
     assert len(deliver_mail(run_worker, inbox, "carmen@example.com")) == 1
-    client.get(path_of(inbox.link("carmen@example.com", "/verify/")))
+    client.get(path_of(inbox.link("carmen@example.com", "/account/confirm/")))
     assert user_row(sql, "carmen@example.com")["email_verified_at"] is not None
     login(client, "carmen@example.com")
 
@@ -170,29 +172,40 @@ def test_login_before_verifying_is_refused_and_sends_the_link_again(
     ("change", "field", "message", "params"),
     [
         pytest.param(
-            {"email": "ANA@example.com"}, "email",
-            "An account with this email already exists. Log in or reset your password.", {},
+            {"email": "ANA@example.com"},
+            "email",
+            "An account with this email already exists. Log in or reset your password.",
+            {},
             id="email-taken",
         ),
         pytest.param(
-            {"password": "corta"}, "password",
-            "The password needs at least %(min)s characters.", {"min": 10},
+            {"password": "corta"},
+            "password",
+            "The password needs at least %(min)s characters.",
+            {"min": 10},
             id="password-short",
         ),
         pytest.param(
-            {"password": "contraseña1"}, "password",
+            {"password": "contraseña1"},
+            "password",
             "This password is too easy to guess. Use a longer phrase that does not contain "
-            "your email.", {},
+            "your email.",
+            {},
             id="password-common",
         ),
         pytest.param(
-            {"password": "carmen-2024-madrid"}, "password",
+            {"password": "carmen-2024-madrid"},
+            "password",
             "This password is too easy to guess. Use a longer phrase that does not contain "
-            "your email.", {},
+            "your email.",
+            {},
             id="password-contains-email",
         ),
         pytest.param(
-            {"email": "carmen.example.com"}, "email", "This is not a valid email address.", {},
+            {"email": "carmen.example.com"},
+            "email",
+            "This is not a valid email address.",
+            {},
             id="email-malformed",
         ),
         pytest.param({"email": ""}, "email", "This field is required.", {}, id="email-missing"),
@@ -217,6 +230,15 @@ def test_sign_up_with_bad_input_says_why_next_to_the_field_and_changes_nothing(
     assert (count(sql, "users"), count(sql, "workspaces"), count(sql, "emails")) == before
 
 
+@pytest.mark.smoke
+def test_sign_up_cannot_open_a_law_firm(client, sql):
+    """Law firms are partners Amparo onboards itself, not a choice of the public form."""
+    response = post_form(client, "/signup", {**CARMEN, "kind": "law_firm"}, token_from="/signup")
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "kind")
+    assert (count(sql, "users"), count(sql, "workspaces")) == (0, 0)
+
+
 # --- expired and tampered links -------------------------------------------------------------
 
 
@@ -231,7 +253,7 @@ def test_verification_link_works_until_it_expires_after_three_days(
     client, settings, carmen, sql, es
 ):
     expired = signed_ago(settings, 3 * 24 * 3600 + 60, "verify", carmen)
-    response = client.get(f"/verify/{expired}", follow_redirects=True)
+    response = client.get(f"/account/confirm/{expired}", follow_redirects=True)
     assert response.request.path == "/login"
     assert es("This confirmation link has expired. Log in and we will send you a new one.") in (
         response.get_data(as_text=True)
@@ -239,7 +261,7 @@ def test_verification_link_works_until_it_expires_after_three_days(
     assert user_row(sql, "carmen@example.com")["email_verified_at"] is None
 
     fresh = signed_ago(settings, 2 * 24 * 3600, "verify", carmen)
-    client.get(f"/verify/{fresh}")
+    client.get(f"/account/confirm/{fresh}")
     assert user_row(sql, "carmen@example.com")["email_verified_at"] is not None
 
 
@@ -258,7 +280,7 @@ def test_verification_link_works_until_it_expires_after_three_days(
 def test_a_bad_verification_link_is_refused_with_a_message(
     client, settings, carmen, sql, es, make_token
 ):
-    response = client.get(f"/verify/{make_token(settings, carmen)}", follow_redirects=True)
+    response = client.get(f"/account/confirm/{make_token(settings, carmen)}", follow_redirects=True)
     assert response.status_code == 200
     assert response.request.path == "/login"
     assert es("This confirmation link is not valid. Copy the whole link from the email.") in (
@@ -287,8 +309,10 @@ def test_reset_link_works_for_one_hour_only(app, client, settings, create_user, 
     for response in (
         client.get(f"/password/reset/{expired}", follow_redirects=True),
         post_form(
-            client, f"/password/reset/{expired}",
-            {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, follow_redirects=True,
+            client,
+            f"/password/reset/{expired}",
+            {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+            follow_redirects=True,
         ),
     ):
         assert response.request.path == "/password/forgot"
@@ -322,7 +346,9 @@ def test_a_bad_reset_link_is_refused_and_the_password_stays(
     hashes_before = sql("SELECT email, password_hash FROM users ORDER BY email")
 
     response = post_form(
-        client, f"/password/reset/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        client,
+        f"/password/reset/{token}",
+        {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         follow_redirects=True,
     )
 
@@ -376,8 +402,13 @@ def test_a_form_posted_without_its_csrf_token_is_refused(client, create_workspac
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert es("The form expired") in page
-    assert es("For your security the form could not be accepted. Go back, reload the page and "
-              "try again.") in page
+    assert (
+        es(
+            "For your security the form could not be accepted. Go back, reload the page and "
+            "try again."
+        )
+        in page
+    )
     assert not is_logged_in(client, slug)
 
 
@@ -403,9 +434,9 @@ def test_after_login_only_a_path_on_this_site_is_followed(client, make_client, c
     assert response.headers["Location"] == "/"
 
     other = make_client()
-    response = other.post(f"/login?next=/w/{slug}/members", data={
-        **credentials, "csrf_token": csrf_token(other)
-    })
+    response = other.post(
+        f"/login?next=/w/{slug}/members", data={**credentials, "csrf_token": csrf_token(other)}
+    )
     assert response.headers["Location"] == f"/w/{slug}/members"
 
 
@@ -436,7 +467,8 @@ def test_logout_ends_the_session_on_the_server(client, make_client, create_works
 
 def change_password(client, current: str, new: str, confirm: str | None = None):
     return post_form(
-        client, "/account",
+        client,
+        "/account",
         {"pw-current_password": current, "pw-password": new, "pw-confirm": confirm or new},
         token_from="/account",
     )
@@ -457,20 +489,39 @@ def test_changing_the_password_logs_out_other_browsers_but_not_this_one(
     assert es("Your password has been changed. Other devices have been logged out.") in page
     assert is_logged_in(client, slug)
     assert not is_logged_in(laptop, slug)
-    assert post_form(make_client(), "/login", {
-        "email": "ana@example.com", "password": PASSWORD}).status_code == 401
+    assert (
+        post_form(
+            make_client(), "/login", {"email": "ana@example.com", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
     login(make_client(), password=NEW_PASSWORD)
 
 
 @pytest.mark.parametrize(
     ("current", "new", "confirm", "field", "message"),
     [
-        ("wrong password!", NEW_PASSWORD, NEW_PASSWORD, "pw-current_password",
-         "The current password is not right."),
-        (PASSWORD, NEW_PASSWORD, "something else entirely", "pw-confirm",
-         "The two passwords do not match."),
-        (PASSWORD, "corta", "corta", "pw-password",
-         "The password needs at least %(min)s characters."),
+        (
+            "wrong password!",
+            NEW_PASSWORD,
+            NEW_PASSWORD,
+            "pw-current_password",
+            "The current password is not right.",
+        ),
+        (
+            PASSWORD,
+            NEW_PASSWORD,
+            "something else entirely",
+            "pw-confirm",
+            "The two passwords do not match.",
+        ),
+        (
+            PASSWORD,
+            "corta",
+            "corta",
+            "pw-password",
+            "The password needs at least %(min)s characters.",
+        ),
     ],
 )
 def test_a_refused_password_change_says_why_and_keeps_everyone_logged_in(
@@ -498,18 +549,30 @@ def test_password_reset_by_emailed_link_works_once_and_ends_every_session(
     phone = make_client()
     login(phone)
 
-    response = post_form(client, "/password/forgot", {"email": "ANA@example.com"},
-                         token_from="/password/forgot", follow_redirects=True)
+    response = post_form(
+        client,
+        "/password/forgot",
+        {"email": "ANA@example.com"},
+        token_from="/password/forgot",
+        follow_redirects=True,
+    )
     assert response.request.path == "/login"
-    assert es("If an account exists for that email, we have sent it a link to choose a new "
-              "password. The link works for one hour.") in response.get_data(as_text=True)
+    assert es(
+        "If an account exists for that email, we have sent it a link to choose a new "
+        "password. The link works for one hour."
+    ) in response.get_data(as_text=True)
     [message] = deliver_mail(run_worker, inbox, "ana@example.com")
     assert message["Subject"] == es("Choose a new password for Amparo")
     reset = path_of(inbox.link("ana@example.com", "/password/reset/"))
 
     assert client.get(reset).status_code == 200
-    response = post_form(client, reset, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-                         token_from=reset, follow_redirects=True)
+    response = post_form(
+        client,
+        reset,
+        {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        token_from=reset,
+        follow_redirects=True,
+    )
     assert response.request.path == "/login"
     assert es("Your password has been changed. Log in with the new one.") in response.get_data(
         as_text=True
@@ -521,8 +584,10 @@ def test_password_reset_by_emailed_link_works_once_and_ends_every_session(
     assert es("This link is not valid or was already used. Ask for a new one below.") in (
         again.get_data(as_text=True)
     )
-    assert post_form(client, "/login", {
-        "email": "ana@example.com", "password": PASSWORD}).status_code == 401
+    assert (
+        post_form(client, "/login", {"email": "ana@example.com", "password": PASSWORD}).status_code
+        == 401
+    )
     login(client, password=NEW_PASSWORD)
 
 
@@ -530,9 +595,13 @@ def test_password_reset_by_emailed_link_works_once_and_ends_every_session(
     ("password", "confirm", "field", "message"),
     [
         (NEW_PASSWORD, "something else entirely", "confirm", "The two passwords do not match."),
-        ("carmen en madrid", "carmen en madrid", "password",
-         "This password is too easy to guess. Use a longer phrase that does not contain "
-         "your email."),
+        (
+            "carmen en madrid",
+            "carmen en madrid",
+            "password",
+            "This password is too easy to guess. Use a longer phrase that does not contain "
+            "your email.",
+        ),
     ],
     ids=["mismatch", "contains-email"],
 )
@@ -544,8 +613,9 @@ def test_a_refused_new_password_says_why_and_the_link_still_works(
     payload = reset_link_payload(app, "carmen@example.com")
     reset = f"/password/reset/{sign_link(settings['SECRET_KEY'], 'reset', payload)}"
 
-    response = post_form(client, reset, {"password": password, "confirm": confirm},
-                         token_from=reset)
+    response = post_form(
+        client, reset, {"password": password, "confirm": confirm}, token_from=reset
+    )
 
     assert response.status_code == 422
     assert es(message) in field_error(response.get_data(as_text=True), field)
@@ -557,11 +627,18 @@ def test_asking_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(
     client, create_user, sql, es
 ):
     create_user(email="ana@example.com")
-    response = post_form(client, "/password/forgot", {"email": "nadie@example.com"},
-                         token_from="/password/forgot", follow_redirects=True)
+    response = post_form(
+        client,
+        "/password/forgot",
+        {"email": "nadie@example.com"},
+        token_from="/password/forgot",
+        follow_redirects=True,
+    )
     assert response.request.path == "/login"
-    assert es("If an account exists for that email, we have sent it a link to choose a new "
-              "password. The link works for one hour.") in response.get_data(as_text=True)
+    assert es(
+        "If an account exists for that email, we have sent it a link to choose a new "
+        "password. The link works for one hour."
+    ) in response.get_data(as_text=True)
     assert count(sql, "emails") == 0
 
 
@@ -597,8 +674,9 @@ def test_pages_carry_a_strict_content_security_policy_and_anti_framing_headers(
 def test_the_session_cookie_is_http_only_and_same_site_lax(client, create_workspace):
     create_workspace()
     response = login(client)
-    [cookie] = [c for c in response.headers.getlist("Set-Cookie")
-                if c.startswith("amparo_session=")]
+    [cookie] = [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("amparo_session=")
+    ]
     attributes = {a.strip().split("=")[0].lower(): a for a in cookie.split(";")[1:]}
     assert "httponly" in attributes
     assert attributes["samesite"].strip() == "SameSite=Lax"
@@ -640,8 +718,7 @@ def test_a_users_choice_of_english_is_kept_on_their_account(
 ):
     _id, slug = create_workspace()
     login(client)
-    response = post_form(client, "/lang", {"lang": "en", "next": "/account"},
-                         token_from="/account")
+    response = post_form(client, "/lang", {"lang": "en", "next": "/account"}, token_from="/account")
     assert response.headers["Location"] == "/account"
     assert "Your account" in client.get("/account").get_data(as_text=True)
     assert user_row(sql, "ana@example.com")["language"] == "en"
@@ -698,14 +775,26 @@ def test_cli_makes_a_platform_admin(app, client, create_user, sql):
     assert response.status_code == 302
 
     create_user(email="ana@example.com")
-    result = runner.invoke(args=["admin", "create", "--email", "ana@example.com",
-                                 "--password", "ignored for an existing user"])
+    hash_before = user_row(sql, "ana@example.com")["password_hash"]
+    result = runner.invoke(
+        args=[
+            "admin",
+            "create",
+            "--email",
+            "ana@example.com",
+            "--password",
+            "ignored for an existing user",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    assert user_row(sql, "ana@example.com")["is_platform_admin"] is True
+    ana = user_row(sql, "ana@example.com")
+    assert (ana["is_platform_admin"], ana["password_hash"]) == (True, hash_before)
 
-    result = runner.invoke(args=["admin", "create", "--email", "weak@example.com",
-                                 "--password", "corta"])
+    result = runner.invoke(
+        args=["admin", "create", "--email", "weak@example.com", "--password", "corta"]
+    )
     assert result.exit_code != 0
+    assert "password" in result.output
     assert sql("SELECT * FROM users WHERE email = 'weak@example.com'") == []
 
 

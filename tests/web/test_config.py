@@ -13,7 +13,10 @@ pytestmark = pytest.mark.smoke
 def _start(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "from web import create_app; create_app(); print('started')"],
-        cwd=ROOT, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -23,8 +26,7 @@ def test_production_names_every_missing_setting():
     assert result.returncode != 0
     message = result.stderr.strip().splitlines()[-1]
     assert "cannot start in production" in message
-    for name in ("AMPARO_SECRET_KEY", "AMPARO_DATABASE_URL", "AMPARO_BASE_URL",
-                 "AMPARO_SMTP_HOST"):
+    for name in ("AMPARO_SECRET_KEY", "AMPARO_DATABASE_URL", "AMPARO_BASE_URL", "AMPARO_SMTP_HOST"):
         assert name in message
     assert "AMPARO_REDIS_URL" not in message  # it was given
 
@@ -57,8 +59,16 @@ def test_production_cookies_are_secure(settings, tmp_path):
 
     stub = Stub()
     stub.config = Config(ROOT)
-    load_config(stub, {**settings, "ENV": "production", "BASE_URL": "https://amparo.example",
-                       "MAIL_FROM": "a@b.example", "SECRET_KEY": "s3cret"})
+    load_config(
+        stub,
+        {
+            **settings,
+            "ENV": "production",
+            "BASE_URL": "https://amparo.example",
+            "MAIL_FROM": "a@b.example",
+            "SECRET_KEY": "s3cret",
+        },
+    )
     assert stub.config["SESSION_COOKIE_SECURE"] is True
     assert stub.config["SESSION_COOKIE_HTTPONLY"] is True
     assert stub.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -40,7 +40,7 @@ def owner(create_workspace, make_client) -> Tenant:
 
 @pytest.fixture
 def add_member(app, create_user):
-    """Put an existing (or new) person in a workspace with a role; returns the member id."""
+    """A new person in a workspace with a role, straight in the database; the member id."""
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import Member
@@ -58,20 +58,25 @@ def add_member(app, create_user):
 
 def invite(tenant: Tenant, emails: str, role: str = "manager", **kwargs):
     members = f"/w/{tenant.slug}/members"
-    return post_form(tenant.client, members, {"emails": emails, "role": role},
-                     token_from=members, **kwargs)
+    return post_form(
+        tenant.client, members, {"emails": emails, "role": role}, token_from=members, **kwargs
+    )
 
 
 def invitation_path(settings, invitation: dict) -> str:
     """The link the invitation email carries (signed like jobs.invitations does)."""
-    token = sign_link(settings["SECRET_KEY"], "invite",
-                      {"i": invitation["id"], "e": invitation["email"]})
+    token = sign_link(
+        settings["SECRET_KEY"], "invite", {"i": invitation["id"], "e": invitation["email"]}
+    )
     return f"/invitations/{token}"
 
 
 def member_roles(sql, workspace_id: int) -> dict[str, str]:
-    rows = sql("SELECT u.email, m.role FROM members m JOIN users u ON u.id = m.user_id "
-               "WHERE m.tenant_id = :w", w=workspace_id)
+    rows = sql(
+        "SELECT u.email, m.role FROM members m JOIN users u ON u.id = m.user_id "
+        "WHERE m.tenant_id = :w",
+        w=workspace_id,
+    )
     return {row["email"]: row["role"] for row in rows}
 
 
@@ -96,7 +101,8 @@ def test_an_invited_person_creates_an_account_from_the_email_and_joins_with_the_
         "%(name)s invites you to %(workspace)s on Amparo", name="Ana Pérez", workspace="Pisos Ana"
     )
     assert es("Done: %(done)s of %(total)s.", done=1, total=1) in owner.client.get(
-        progress).get_data(as_text=True)
+        progress
+    ).get_data(as_text=True)
 
     marta = make_client()
     link = path_of(inbox.link("marta@example.com", "/invitations/"))
@@ -104,7 +110,9 @@ def test_an_invited_person_creates_an_account_from_the_email_and_joins_with_the_
     assert page.status_code == 200
     assert es("Join %(workspace)s", workspace="Pisos Ana") in page.get_data(as_text=True)
     response = post_form(
-        marta, link, {"name": "Marta Sanz", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        marta,
+        link,
+        {"name": "Marta Sanz", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         token_from=link,
     )
     assert response.status_code == 302
@@ -116,7 +124,8 @@ def test_an_invited_person_creates_an_account_from_the_email_and_joins_with_the_
         as_text=True
     )
     assert member_roles(sql, owner.id) == {
-        "ana@example.com": "owner", "marta@example.com": "manager"
+        "ana@example.com": "owner",
+        "marta@example.com": "manager",
     }
     [user] = sql("SELECT * FROM users WHERE email = 'marta@example.com'")
     assert user["name"] == "Marta Sanz"
@@ -131,12 +140,21 @@ def test_an_invited_person_creates_an_account_from_the_email_and_joins_with_the_
 @pytest.mark.parametrize(
     ("form", "field", "message"),
     [
-        ({"name": "Marta Sanz", "password": NEW_PASSWORD, "confirm": "otra cosa distinta"},
-         "confirm", "The two passwords do not match."),
-        ({"name": "Marta Sanz", "password": "corta", "confirm": "corta"},
-         "password", "The password needs at least %(min)s characters."),
-        ({"name": "", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-         "name", "This field is required."),
+        (
+            {"name": "Marta Sanz", "password": NEW_PASSWORD, "confirm": "otra cosa distinta"},
+            "confirm",
+            "The two passwords do not match.",
+        ),
+        (
+            {"name": "Marta Sanz", "password": "corta", "confirm": "corta"},
+            "password",
+            "The password needs at least %(min)s characters.",
+        ),
+        (
+            {"name": "", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+            "name",
+            "This field is required.",
+        ),
     ],
     ids=["mismatch", "short", "no-name"],
 )
@@ -170,8 +188,9 @@ def test_someone_with_an_account_logs_in_first_then_accepts(
     assert response.status_code == 302
     login_page = response.headers["Location"]
     assert path_of(login_page) == "/login"
-    assert es("Log in as %(email)s to join %(workspace)s.", email="bea@example.com",
-              workspace="Pisos Ana") in bea.get(login_page).get_data(as_text=True)
+    assert es(
+        "Log in as %(email)s to join %(workspace)s.", email="bea@example.com", workspace="Pisos Ana"
+    ) in bea.get(login_page).get_data(as_text=True)
     assert member_roles(sql, owner.id) == {"ana@example.com": "owner"}
 
     response = post_form(bea, login_page, {"email": "bea@example.com", "password": PASSWORD})
@@ -196,8 +215,10 @@ def test_an_invitation_for_another_address_cannot_be_accepted(
 
     response = post_form(bea, link, {}, token_from=link, follow_redirects=True)
 
-    assert es("This invitation was sent to %(email)s. Log in with that address to accept it.",
-              email="marta@example.com") in response.get_data(as_text=True)
+    assert es(
+        "This invitation was sent to %(email)s. Log in with that address to accept it.",
+        email="marta@example.com",
+    ) in response.get_data(as_text=True)
     assert member_roles(sql, owner.id) == {"ana@example.com": "owner"}
     assert sql("SELECT accepted_at FROM invitations")[0]["accepted_at"] is None
 
@@ -209,23 +230,33 @@ def test_a_revoked_invitations_link_is_not_valid(owner, make_client, settings, s
     assert make_client().get(link).status_code == 200
 
     members = f"/w/{owner.slug}/members"
-    response = post_form(owner.client, f"/w/{owner.slug}/invitations/{invitation['id']}/revoke", {},
-                         token_from=members, follow_redirects=True)
+    response = post_form(
+        owner.client,
+        f"/w/{owner.slug}/invitations/{invitation['id']}/revoke",
+        {},
+        token_from=members,
+        follow_redirects=True,
+    )
     assert response.request.path == members
     page = response.get_data(as_text=True)
     assert es("The invitation has been revoked.") in page
     assert "marta@example.com" not in page
 
     marta = make_client()
-    for response in (marta.get(link), post_form(marta, link, {
-            "name": "Marta Sanz", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})):
+    for response in (
+        marta.get(link),
+        post_form(
+            marta, link, {"name": "Marta Sanz", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        ),
+    ):
         assert response.status_code == 410
         assert es("Invitation not valid") in response.get_data(as_text=True)
     assert count(sql, "users") == 1
 
 
-@pytest.mark.parametrize("problem", ["link-expired", "invitation-expired", "tampered",
-                                     "forged", "other-email"])
+@pytest.mark.parametrize(
+    "problem", ["link-expired", "invitation-expired", "tampered", "forged", "other-email"]
+)
 def test_a_bad_invitation_link_is_not_valid(
     owner, make_client, settings, admin_engine, sql, es, problem
 ):
@@ -235,8 +266,10 @@ def test_a_bad_invitation_link_is_not_valid(
     key = settings["SECRET_KEY"]
     if problem == "invitation-expired":
         with admin_engine.begin() as conn:
-            conn.execute(text("UPDATE invitations SET expires_at = :t"),
-                         {"t": utcnow() - timedelta(minutes=1)})
+            conn.execute(
+                text("UPDATE invitations SET expires_at = :t"),
+                {"t": utcnow() - timedelta(minutes=1)},
+            )
     token = {
         "link-expired": lambda: signed_ago(settings, 8 * 24 * 3600, "invite", payload),
         "invitation-expired": lambda: sign_link(key, "invite", payload),
@@ -265,8 +298,9 @@ def test_only_an_owner_can_invite(owner, add_member, make_client, sql, es, role)
     page = luis.get(members).get_data(as_text=True)
     assert 'name="emails"' not in page  # no invitation form to fill in
 
-    response = post_form(luis, members, {"emails": "marta@example.com", "role": "owner"},
-                         token_from=members)
+    response = post_form(
+        luis, members, {"emails": "marta@example.com", "role": "owner"}, token_from=members
+    )
     assert response.status_code == 403
     assert count(sql, "invitations") == 0
 
@@ -284,8 +318,11 @@ def test_inviting_a_member_or_a_bad_address_says_why_and_invites_no_one(
     owner, add_member, sql, es, emails, message
 ):
     add_member(owner.id, "luis@example.com", "manager")
-    why = (es("This is not a valid email address.") if "no-es" in emails
-           else es("This person is already a member of the workspace."))
+    why = (
+        es("This is not a valid email address.")
+        if "no-es" in emails
+        else es("This person is already a member of the workspace.")
+    )
 
     response = invite(owner, emails)
 
@@ -298,8 +335,12 @@ def test_inviting_a_member_or_a_bad_address_says_why_and_invites_no_one(
 
 
 def own_member_id(sql, workspace_id: int, email: str) -> int:
-    [row] = sql("SELECT m.id FROM members m JOIN users u ON u.id = m.user_id "
-                "WHERE m.tenant_id = :w AND u.email = :e", w=workspace_id, e=email)
+    [row] = sql(
+        "SELECT m.id FROM members m JOIN users u ON u.id = m.user_id "
+        "WHERE m.tenant_id = :w AND u.email = :e",
+        w=workspace_id,
+        e=email,
+    )
     return row["id"]
 
 
@@ -309,18 +350,29 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(owner, add_member, sq
     last_owner = es("The workspace needs at least one member with this role.")
 
     for action, data in (("role", {"role": "manager"}), ("remove", {})):
-        response = post_form(owner.client, f"{members}/{ana}/{action}", data,
-                             token_from=members, follow_redirects=True)
+        response = post_form(
+            owner.client,
+            f"{members}/{ana}/{action}",
+            data,
+            token_from=members,
+            follow_redirects=True,
+        )
         assert response.request.path == members
         assert last_owner in response.get_data(as_text=True)
         assert member_roles(sql, owner.id) == {"ana@example.com": "owner"}
 
     add_member(owner.id, "luis@example.com", "owner")
-    response = post_form(owner.client, f"{members}/{ana}/role", {"role": "manager"},
-                         token_from=members, follow_redirects=True)
+    response = post_form(
+        owner.client,
+        f"{members}/{ana}/role",
+        {"role": "manager"},
+        token_from=members,
+        follow_redirects=True,
+    )
     assert es("The role has been changed.") in response.get_data(as_text=True)
     assert member_roles(sql, owner.id) == {
-        "ana@example.com": "manager", "luis@example.com": "owner"
+        "ana@example.com": "manager",
+        "luis@example.com": "owner",
     }
 
 

@@ -75,8 +75,8 @@ def test_landlord_signs_up_invites_a_manager_and_switches_language(live_server, 
     expect(page.locator("main")).to_contain_text(OWNER["email"])
 
     # 2. The confirmation email arrives through the worker; its link confirms the address.
-    verify_link = wait_for_link(inbox, OWNER["email"], "/verify/")
-    assert verify_link.startswith(f"{base}/verify/"), verify_link
+    verify_link = wait_for_link(inbox, OWNER["email"], "/account/confirm/")
+    assert verify_link.startswith(f"{base}/account/confirm/"), verify_link
     page.goto(verify_link)
     page.wait_for_url("**/login")
     expect(page.locator(".alert-success")).to_contain_text(either("confirmado", "confirmed"))

@@ -10,17 +10,21 @@ class SignUpForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
     email = EmailField(_l("Email"), validators=[REQUIRED])
     password = PasswordField(
-        _l("Password"), validators=[REQUIRED],
+        _l("Password"),
+        validators=[REQUIRED],
         description=_l("At least 10 characters. A short phrase is easy to remember."),
     )
     kind = RadioField(
         _l("What do you want to collect?"),
-        choices=[SelectChoice("landlord", _l("Rent (I am a landlord)")),
-                 SelectChoice("business", _l("Invoices (I run a business)"))],
+        choices=[
+            SelectChoice("landlord", _l("Rent (I am a landlord)")),
+            SelectChoice("business", _l("Invoices (I run a business)")),
+        ],
         validators=[InputRequired(message=_l("Choose landlord or business."))],
     )
     workspace_name = StringField(
-        _l("Name of your workspace"), validators=[Length(max=120)],
+        _l("Name of your workspace"),
+        validators=[Length(max=120)],
         description=_l("For example your name or your company's. You can have more later."),
     )
 
@@ -59,7 +63,8 @@ class JoinForm(FlaskForm):
 
     name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
     password = PasswordField(
-        _l("Password"), validators=[REQUIRED],
+        _l("Password"),
+        validators=[REQUIRED],
         description=_l("At least 10 characters. A short phrase is easy to remember."),
     )
     confirm = PasswordField(_l("Repeat the password"), validators=[REQUIRED])

@@ -47,8 +47,12 @@ def _send_verification(user: User) -> None:
     token = sign_link(current_app.config["SECRET_KEY"], "verify", {"u": user.id, "e": user.email})
     hour = int(time.time() // 3600)  # at most one verification email per hour
     queue_email(
-        "verify_email", to=user.email, language=user.language, key=f"verify:{user.id}:{hour}",
-        user=user, link=_external("auth.verify_email", token=token),
+        "verify_email",
+        to=user.email,
+        language=user.language,
+        key=f"verify:{user.id}:{hour}",
+        user=user,
+        link=_external("auth.verify_email", token=token),
     )
 
 
@@ -65,8 +69,11 @@ def signup():
     if form.validate_on_submit():
         try:
             user = accounts.sign_up(
-                name=form.name.data, email=form.email.data, password=form.password.data,
-                workspace_name=form.workspace_name.data, kind=form.kind.data,
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                workspace_name=form.workspace_name.data,
+                kind=form.kind.data,
                 language=str(get_locale() or "es"),
             )
         except ServiceError as error:
@@ -85,22 +92,26 @@ def check_email():
     return render_template("auth/check_email.html", email=session.get("pending_email"))
 
 
-@bp.get("/verify/<token>")
+@bp.get("/account/confirm/<token>")  # /verify/ is the public badge page
 def verify_email(token: str):
     try:
         payload = read_link(current_app.config["SECRET_KEY"], "verify", token, VERIFY_MAX_AGE)
     except LinkExpired:
-        flash(_("This confirmation link has expired. Log in and we will send you a new one."),
-              "warning")
+        flash(
+            _("This confirmation link has expired. Log in and we will send you a new one."),
+            "warning",
+        )
         return redirect(url_for("auth.login"))
     except LinkInvalid:
-        flash(_("This confirmation link is not valid. Copy the whole link from the email."),
-              "danger")
+        flash(
+            _("This confirmation link is not valid. Copy the whole link from the email."), "danger"
+        )
         return redirect(url_for("auth.login"))
     user = accounts.mark_verified(payload.get("u"), payload.get("e"))
     if user is None:
-        flash(_("This confirmation link is not valid. Copy the whole link from the email."),
-              "danger")
+        flash(
+            _("This confirmation link is not valid. Copy the whole link from the email."), "danger"
+        )
         return redirect(url_for("auth.login"))
     db.session.commit()
     flash(_("Your email is confirmed. You can log in now."), "success")
@@ -112,7 +123,9 @@ def verify_email(token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=_login_key,
+    methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
 )
 def login():
@@ -129,8 +142,10 @@ def login():
             _send_verification(user)
             db.session.commit()
             form.form_errors.append(
-                _("Confirm your email first: we have sent you a link to %(email)s.",
-                  email=user.email)
+                _(
+                    "Confirm your email first: we have sent you a link to %(email)s.",
+                    email=user.email,
+                )
             )
             status = 403
         else:
@@ -167,18 +182,27 @@ def forgot_password():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None:
             token = sign_link(
-                current_app.config["SECRET_KEY"], "reset",
+                current_app.config["SECRET_KEY"],
+                "reset",
                 {"u": user.id, "f": accounts.password_fingerprint(user)},
             )
             queue_email(
-                "reset_password", to=user.email, language=user.language,
+                "reset_password",
+                to=user.email,
+                language=user.language,
                 key=f"reset:{user.id}:{accounts.password_fingerprint(user)}:{int(time.time())}",
-                user=user, link=_external("auth.reset_password", token=token),
+                user=user,
+                link=_external("auth.reset_password", token=token),
             )
             db.session.commit()
         # The same answer whether or not the account exists: no one can probe for addresses.
-        flash(_("If an account exists for that email, we have sent it a link to choose a new "
-                "password. The link works for one hour."), "info")
+        flash(
+            _(
+                "If an account exists for that email, we have sent it a link to choose a new "
+                "password. The link works for one hour."
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
@@ -190,13 +214,11 @@ def _user_for_reset(token: str) -> User | None:
         flash(_("This link has expired. Ask for a new one below."), "warning")
         return None
     except LinkInvalid:
-        flash(_("This link is not valid or was already used. Ask for a new one below."),
-              "danger")
+        flash(_("This link is not valid or was already used. Ask for a new one below."), "danger")
         return None
     user = db.session.get(User, payload.get("u"))
     if user is None or accounts.password_fingerprint(user) != payload.get("f"):
-        flash(_("This link is not valid or was already used. Ask for a new one below."),
-              "danger")
+        flash(_("This link is not valid or was already used. Ask for a new one below."), "danger")
         return None
     return user
 
@@ -238,9 +260,7 @@ def _invitation_from_link(token: str) -> tuple[Invitation, Workspace] | None:
         return None
     # The link names the invitation but not yet its workspace: look it up across tenants once.
     with across_tenants("invitation link"):
-        invitation = db.session.scalar(
-            select(Invitation).where(Invitation.id == payload.get("i"))
-        )
+        invitation = db.session.scalar(select(Invitation).where(Invitation.id == payload.get("i")))
     if invitation is None or invitation.email != payload.get("e"):
         return None
     return invitation, db.session.get(Workspace, invitation.tenant_id)
@@ -258,8 +278,14 @@ def accept_invitation(token: str):
         if request.method == "POST":
             return _join(invitation, workspace, current_user.user)
     elif existing is not None:
-        flash(_("Log in as %(email)s to join %(workspace)s.", email=invitation.email,
-                workspace=workspace.name), "info")
+        flash(
+            _(
+                "Log in as %(email)s to join %(workspace)s.",
+                email=invitation.email,
+                workspace=workspace.name,
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login", next=request.path))
     else:
         form = JoinForm()
@@ -275,8 +301,11 @@ def accept_invitation(token: str):
                     apply_to_form(form, error)
                 else:
                     user = accounts.create_user(
-                        name=form.name.data, email=invitation.email, password=form.password.data,
-                        language=str(get_locale() or "es"), verified=True,
+                        name=form.name.data,
+                        email=invitation.email,
+                        password=form.password.data,
+                        language=str(get_locale() or "es"),
+                        verified=True,
                     )
                     start_session(user)
                     return _join(invitation, workspace, user)
@@ -329,8 +358,10 @@ def account():
             else:
                 start_session(user)  # every other session has just been ended
                 db.session.commit()
-                flash(_("Your password has been changed. Other devices have been logged out."),
-                      "success")
+                flash(
+                    _("Your password has been changed. Other devices have been logged out."),
+                    "success",
+                )
                 return redirect(url_for("auth.account"))
     status = 422 if form.errors or password_form.errors else 200
     if request.method == "POST" and status == 200:

@@ -16,7 +16,8 @@ ROLE_LABELS = {
 
 class InviteForm(FlaskForm):
     emails = TextAreaField(
-        _l("Email addresses"), validators=[REQUIRED],
+        _l("Email addresses"),
+        validators=[REQUIRED],
         description=_l("One or more, separated by commas or new lines."),
     )
     role = SelectField(_l("Role"), validators=[REQUIRED])
@@ -28,7 +29,8 @@ class RoleForm(FlaskForm):
 
 class ApiTokenForm(FlaskForm):
     name = StringField(
-        _l("Token name"), validators=[REQUIRED, Length(max=80)],
+        _l("Token name"),
+        validators=[REQUIRED, Length(max=80)],
         description=_l("Say where it is used, e.g. “Accounting software”."),
     )
 

@@ -155,7 +155,9 @@ def api_tokens():
         else:
             status = 422
     return render_template(
-        "workspaces/api_tokens.html", form=form, tokens=ws_service.list_api_tokens(),
+        "workspaces/api_tokens.html",
+        form=form,
+        tokens=ws_service.list_api_tokens(),
         new_secret=new_secret,
     ), status
 

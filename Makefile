@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d web/translations
+	$(BIN)/pybabel -q compile -d web/translations
 
 run: install
 	bash scripts/run.sh
@@ -40,5 +40,5 @@ lint: install
 
 # After changing UI text: refresh the catalog, then fill in the Spanish in messages.po.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o web/translations/messages.pot web jobs
-	$(BIN)/pybabel update -q -i web/translations/messages.pot -d web/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o web/translations/messages.pot web jobs
+	$(BIN)/pybabel -q update -i web/translations/messages.pot -d web/translations

@@ -11,4 +11,6 @@ while read -r name version _; do
 done < "$dest/VERSIONS.txt"
 cp "$tmp/bootstrap/package/dist/css/bootstrap.min.css" "$tmp/bootstrap/package/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/"
 cp "$tmp/htmx.org/package/dist/htmx.min.js" "$dest/htmx/"
+mkdir -p "$dest/chartjs"
+cp "$tmp/chart.js/package/dist/chart.umd.min.js" "$dest/chartjs/"
 echo "vendored: $(grep -v '^#' "$dest/VERSIONS.txt" | awk '{print $1"@"$2}' | tr '\n' ' ')"

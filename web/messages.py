@@ -22,7 +22,51 @@ MESSAGES = {
     "invitation_other_email": _l(
         "This invitation was sent to %(email)s. Log in with that address to accept it."
     ),
+    # rentals
+    "choice_invalid": _l("Choose one of the options offered."),
+    "date_invalid": _l("This is not a valid date. Write it as dd/mm/yyyy."),
+    "tax_id_invalid": _l("This NIF, NIE or CIF is not valid. Check the letters and digits."),
+    "tax_id_taken": _l("There is already someone with this NIF/NIE/CIF: %(name)s."),
+    "province_invalid": _l("Choose a Spanish province."),
+    "postal_code_invalid": _l("A postal code has 5 digits."),
+    "cadastral_ref_invalid": _l("A cadastral reference has 20 letters and digits."),
+    "unit_exists": _l("This property already has a unit with that name."),
+    "renter_required": _l("A lease needs at least one renter."),
+    "end_before_start": _l("The end date must be after the start date."),
+    "due_day_invalid": _l("The due day must be between 1 and 31."),
+    "iban_invalid": _l("This IBAN is not valid. Check it against the bank's document."),
+    "iban_required": _l("Write the IBAN the rent is paid to (or charged from)."),
+    "lease_overlap": _l(
+        "This unit already has a lease for those dates (from %(since)s). End it first."
+    ),
+    "lease_not_draft": _l("Only a draft lease can be activated."),
+    "lease_not_open": _l("This lease has already ended."),
+    "amount_invalid": _l("Write an amount in euros, for example 850 or 850,50."),
+    "amount_not_positive": _l("The amount must be more than zero."),
+    "amount_cents": _l("Amounts have at most two decimals (cents)."),
+    "deposit_settled": _l("This deposit has already been settled."),
+    "keys_not_returned": _l("Record the day the keys were returned first."),
+    "update_decided": _l("This rent update has already been decided."),
 }
+
+# Things the law would question: shown as warnings, they do not block the landlord.
+WARNINGS = {
+    "irav_expected": _l(
+        "Housing leases signed from 25 May 2023 are updated by the IRAV index, not the IPC "
+        "(LAU art. 18)."
+    ),
+    "deposit_not_legal": _l(
+        "The law sets the deposit at %(months)s month(s) of rent: %(legal)s EUR (LAU art. 36.1)."
+    ),
+    "guarantee_over_cap": _l(
+        "Additional guarantees on a housing lease may not exceed two months of rent: "
+        "%(cap)s EUR (LAU art. 36.5)."
+    ),
+}
+
+
+def warning_text(code: str, params: dict) -> str:
+    return str(WARNINGS[code]) % params
 
 
 def message_for(error: ServiceError) -> str:

@@ -2,8 +2,15 @@
 
 from tenants.models.accounts import User, UserSession
 from tenants.models.activity import ActivityEvent
+from tenants.models.bank import BankLine, BankStatement
+from tenants.models.deposits import Deposit, DepositDeduction
 from tenants.models.jobs import JobRun
+from tenants.models.leases import Lease, LeaseExtra, LeaseParty
+from tenants.models.ledger import Allocation, Charge, ChargeLine, Payment
 from tenants.models.mail import Email
+from tenants.models.parties import Party
+from tenants.models.properties import Property, Unit
+from tenants.models.rates import InterestRate, RentIndexValue, RentUpdate
 from tenants.models.workspaces import (
     ApiToken,
     Invitation,
@@ -14,6 +21,23 @@ from tenants.models.workspaces import (
 
 __all__ = [
     "ActivityEvent",
+    "Allocation",
+    "BankLine",
+    "BankStatement",
+    "Charge",
+    "ChargeLine",
+    "Deposit",
+    "DepositDeduction",
+    "InterestRate",
+    "Lease",
+    "LeaseExtra",
+    "LeaseParty",
+    "Party",
+    "Payment",
+    "Property",
+    "RentIndexValue",
+    "RentUpdate",
+    "Unit",
     "ApiToken",
     "Email",
     "Invitation",

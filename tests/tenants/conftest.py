@@ -34,6 +34,52 @@ def tenant_tables() -> list[str]:
     )
 
 
+def _valid_dni(number: int) -> str:
+    return f"{number:08d}" + "TRWAGMYFPDXBNJZSQVHLCKE"[number % 23]
+
+
+def _make_rent_book(tag: str) -> dict[str, int]:
+    """One object of every rent-book kind in the current tenant, through the services."""
+    from datetime import date
+
+    from tenants import db
+    from tenants.models import BankLine, BankStatement, RentUpdate
+    from tenants.services import charges, deposits, leases, parties, payments, properties
+
+    number = next(_numbers)
+    prop = properties.create_property(
+        name=f"{tag}-building", street="Calle Mayor 1", postal_code="28013", city="Madrid",
+        province="Madrid",
+    )
+    unit = properties.add_unit(prop.id, label=f"{tag}-1A")
+    renter = parties.create_party(name=f"{tag}-renter", tax_id=_valid_dni(10_000_000 + number))
+    guarantor = parties.create_party(name=f"{tag}-guarantor",
+                                     tax_id=_valid_dni(20_000_000 + number))
+    lease = leases.create_lease(
+        leases.LeaseInput(
+            unit_id=unit.id, renter_ids=[renter.id], guarantor_ids=[guarantor.id],
+            start_date=date(2025, 1, 1), rent="700", payment_method="cash",
+            extras=[("community", f"{tag}-community", "40")], deposit_region="madrid",
+        )
+    )
+    charges.generate_rent_charges(date(2025, 1, 1))
+    payments.record_payment(lease_id=lease.id, received_on=date(2025, 1, 3), amount="300",
+                            reference=f"{tag}-payment")
+    deposit = leases.deposit_of(lease.id)
+    deposits.add_deduction(deposit.id, kind="damages", description=f"{tag}-damage", amount="10")
+    update = RentUpdate(lease_id=lease.id, effective_on=date(2026, 1, 1), index="ipc",
+                        index_value=2, old_rent=700, new_rent=714)
+    statement = BankStatement(filename=f"{tag}.csv", sha256=f"{number:064d}")
+    line = BankLine(booked_on=date(2025, 1, 3), amount=700, concept=f"{tag}-transfer")
+    statement.lines.append(line)
+    db.session.add_all([update, statement])
+    db.session.flush()
+    return {
+        "property_id": prop.id, "party_id": renter.id, "lease_id": lease.id,
+        "update_id": update.id, "statement_id": statement.id, "line_id": line.id,
+    }
+
+
 @pytest.fixture
 def make_objects(app, create_user):
     """Create, in `tenant`, one object for each id a /w/<slug>/ route can take.
@@ -61,12 +107,14 @@ def make_objects(app, create_user):
             token, _secret = ws_service.create_api_token(owner, f"{tag}-token")
             run = JobRun(kind="invitations", total=3, done=1, message=f"{tag}-run")
             db.session.add(run)
+            rent_book = _make_rent_book(tag)
             db.session.commit()
             return {
                 "member_id": member.id,
                 "invitation_id": invitation.id,
                 "token_id": token.id,
                 "run_id": run.id,
+                **rent_book,
             }
 
     return make

@@ -54,4 +54,7 @@ def require_admin() -> None:
         abort(403)
 
 
+from web.rentals import bp as rentals_bp  # noqa: E402 - nested: /w/<slug>/… with its checks
 from web.workspaces import views  # noqa: E402, F401 - routes register on bp
+
+bp.register_blueprint(rentals_bp)

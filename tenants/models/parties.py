@@ -1,0 +1,39 @@
+"""People and companies a workspace deals with: renters, guarantors, clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import Base, TenantOwned, utcnow
+
+PARTY_KINDS = ("person", "company")
+
+
+class Party(TenantOwned, Base):
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="person")  # person / company
+    name: Mapped[str] = mapped_column(String(200))
+    tax_id: Mapped[str | None] = mapped_column(String(16), index=True)  # NIF, NIE or CIF, compact
+    tax_id_type: Mapped[str | None] = mapped_column(String(8))  # dni / nie / cif
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(50))
+    country: Mapped[str] = mapped_column(String(2), default="ES")
+    language: Mapped[str] = mapped_column(String(2), default="es")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def address_lines(self) -> list[str]:
+        place = " ".join(p for p in (self.postal_code, self.city) if p)
+        if self.province and self.province != self.city:
+            place = f"{place} ({self.province})" if place else self.province
+        return [line for line in (self.street, place) if line]

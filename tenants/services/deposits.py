@@ -1,0 +1,204 @@
+"""The fianza (LAU art. 36): its legal amount, the cap on additional guarantees, lodgement with
+the regional body, and the settlement when the keys come back.
+
+- Cash fianza: 1 month of rent for housing, 2 for other uses (art. 36.1).
+- Additional guarantees on housing leases are capped at 2 months of rent (art. 36.5, RDL 7/2019).
+- The balance is returned within one month of the keys being handed back; after that it
+  earns the legal interest rate (art. 36.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from tenants.db import session
+from tenants.models import Deposit, DepositDeduction, Lease, Payment
+from tenants.models.deposits import DEDUCTION_KINDS, GUARANTEE_KINDS
+from tenants.services import interest, periods
+from tenants.services.errors import NotFound, ServiceError
+from tenants.services.payments import allocate, balance_on, parse_amount
+
+# Where the fianza is lodged and how long the landlord has (DOMAIN.md). Other regions have their
+# own bodies and terms: the landlord names the body and we remind one month after signing.
+LODGEMENT_BODIES = {
+    "madrid": ("Agencia de Vivienda Social (Comunidad de Madrid)", 0, 30),  # 30 days
+    "cataluna": ("INCASÒL", 2, 0),  # 2 months
+    "other": ("", 1, 0),
+}
+GUARANTEE_CAP_MONTHS = 2
+
+
+def legal_amount(rent: Decimal, use: str) -> Decimal:
+    return periods.money(rent * (1 if use == "housing" else 2))
+
+
+def create_deposit(
+    lease: Lease,
+    *,
+    amount=None,
+    guarantee_kind: str = "none",
+    guarantee_amount=None,
+    region: str | None = None,
+) -> Deposit:
+    legal = legal_amount(lease.rent, lease.use)
+    held = (
+        legal if amount in (None, "") else parse_amount(amount, "deposit_amount", allow_zero=True)
+    )
+    if guarantee_kind not in GUARANTEE_KINDS:
+        raise ServiceError("choice_invalid", "guarantee_kind")
+    extra = Decimal("0")
+    if guarantee_kind != "none" and guarantee_amount not in (None, ""):
+        extra = parse_amount(guarantee_amount, "guarantee_amount", allow_zero=True)
+    if region is not None and region not in LODGEMENT_BODIES:
+        raise ServiceError("choice_invalid", "deposit_region")
+    deposit = Deposit(
+        lease_id=lease.id,
+        amount=held,
+        legal_amount=legal,
+        guarantee_kind=guarantee_kind,
+        guarantee_amount=extra,
+        region=region,
+    )
+    session.add(deposit)
+    session.flush()
+    return deposit
+
+
+def deposit_warnings(lease: Lease, deposit: Deposit) -> list[tuple[str, dict]]:
+    warnings = []
+    if deposit.amount != deposit.legal_amount:
+        months = 1 if lease.use == "housing" else 2
+        warnings.append(("deposit_not_legal", {"legal": deposit.legal_amount, "months": months}))
+    cap = periods.money(lease.rent * GUARANTEE_CAP_MONTHS)
+    if lease.use == "housing" and deposit.guarantee_amount > cap:
+        warnings.append(("guarantee_over_cap", {"cap": cap}))
+    return warnings
+
+
+def lodgement_deadline(lease: Lease, deposit: Deposit) -> date | None:
+    if deposit.region is None or deposit.lodged_on is not None:
+        return None
+    _body, months, days = LODGEMENT_BODIES[deposit.region]
+    signed = lease.signed_on or lease.start_date
+    return periods.add_months(signed, months) + timedelta(days=days)
+
+
+def get_deposit(deposit_id: int) -> Deposit:
+    deposit = session.scalar(select(Deposit).where(Deposit.id == deposit_id))
+    if deposit is None:
+        raise NotFound(deposit_id)
+    return deposit
+
+
+def record_lodgement(deposit_id: int, *, region: str, reference: str, lodged_on: date) -> Deposit:
+    deposit = get_deposit(deposit_id)
+    if region not in LODGEMENT_BODIES:
+        raise ServiceError("choice_invalid", "region")
+    if not (reference or "").strip():
+        raise ServiceError("required", "reference")
+    if not isinstance(lodged_on, date):
+        raise ServiceError("date_invalid", "lodged_on")
+    deposit.region, deposit.lodged_reference, deposit.lodged_on = (
+        region,
+        reference.strip(),
+        lodged_on,
+    )
+    return deposit
+
+
+def add_deduction(deposit_id: int, *, kind: str, description: str, amount) -> DepositDeduction:
+    deposit = get_deposit(deposit_id)
+    if deposit.returned_on is not None:
+        raise ServiceError("deposit_settled")
+    if kind not in DEDUCTION_KINDS:
+        raise ServiceError("choice_invalid", "kind")
+    if not (description or "").strip():
+        raise ServiceError("required", "description")
+    deduction = DepositDeduction(
+        kind=kind, description=description.strip()[:200], amount=parse_amount(amount)
+    )
+    deposit.deductions.append(deduction)
+    session.flush()
+    return deduction
+
+
+def take_unpaid_rent(deposit_id: int, lease: Lease) -> DepositDeduction | None:
+    """Cover the rent still owed from the deposit: a deduction plus a payment that clears the
+    charges, so the ledger and the settlement agree."""
+    deposit = get_deposit(deposit_id)
+    if deposit.returned_on is not None:
+        raise ServiceError("deposit_settled")
+    on = lease.ended_on or deposit.keys_returned_on or date.today()
+    owed = balance_on(lease.id, date.max)  # every charge of the lease, the last month included
+    available = deposit.amount - sum((d.amount for d in deposit.deductions), Decimal("0"))
+    amount = min(owed, available)
+    if amount <= 0:
+        return None
+    session.add(
+        Payment(
+            lease_id=lease.id,
+            received_on=on,
+            amount=amount,
+            method="other",
+            reference="Fianza",
+            source="deposit",
+        )
+    )
+    deduction = DepositDeduction(kind="unpaid_rent", description="", amount=amount)
+    deposit.deductions.append(deduction)
+    session.flush()
+    allocate(lease.id)
+    return deduction
+
+
+@dataclass
+class Settlement:
+    held: Decimal
+    deductions: list[DepositDeduction]
+    to_return: Decimal  # never negative
+    still_owed: Decimal  # deductions beyond the deposit, still claimable from the renter
+    deadline: date | None
+    days_late: int
+    interest: interest.InterestResult | None
+    returned_on: date | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def settlement(deposit: Deposit, today: date) -> Settlement:
+    """The settlement as the law frames it, on `today` (or on the day it was returned)."""
+    deducted = sum((d.amount for d in deposit.deductions), Decimal("0"))
+    balance = deposit.amount - deducted
+    deadline = (
+        periods.one_month_after(deposit.keys_returned_on) if deposit.keys_returned_on else None
+    )
+    until = deposit.returned_on or today
+    late_interest, days_late = None, 0
+    if deadline is not None and until > deadline and balance > 0:
+        days_late = (until - deadline).days
+        late_interest = interest.simple_interest(balance, deadline, until, "legal")
+    return Settlement(
+        held=deposit.amount,
+        deductions=list(deposit.deductions),
+        to_return=max(balance, Decimal("0")),
+        still_owed=max(-balance, Decimal("0")),
+        deadline=deadline,
+        days_late=days_late,
+        interest=late_interest,
+        returned_on=deposit.returned_on,
+    )
+
+
+def settle(deposit_id: int, *, returned_on: date, returned_amount) -> Deposit:
+    """Record that the balance (and any interest owed) was paid back."""
+    deposit = get_deposit(deposit_id)
+    if deposit.keys_returned_on is None:
+        raise ServiceError("keys_not_returned", "returned_on")
+    if not isinstance(returned_on, date) or returned_on < deposit.keys_returned_on:
+        raise ServiceError("date_invalid", "returned_on")
+    deposit.returned_on = returned_on
+    deposit.returned_amount = parse_amount(returned_amount, "returned_amount", allow_zero=True)
+    return deposit

@@ -1,0 +1,200 @@
+"""Payments, their allocation to charges (oldest first), credit, and the per-lease ledger.
+
+This module is the only writer of allocations and of `Charge.paid`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+
+from tenants.db import session
+from tenants.models import Allocation, Charge, Lease, Payment
+from tenants.models.ledger import PAYMENT_METHODS
+from tenants.services.errors import NotFound, ServiceError
+from tenants.services.periods import money
+
+ZERO = Decimal("0")
+
+
+def parse_amount(raw, field: str = "amount", *, allow_zero: bool = False) -> Decimal:
+    """A positive amount in euros from "1.234,56", "1234.56" or a Decimal."""
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = str(raw or "").strip().replace("€", "").replace(" ", "")
+        if "," in text:  # Spanish: dots group thousands, the comma marks the cents
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation as exc:
+            raise ServiceError("amount_invalid", field) from exc
+    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
+        raise ServiceError("amount_not_positive", field)
+    if value != value.quantize(Decimal("0.01")):
+        raise ServiceError("amount_cents", field)
+    return money(value)
+
+
+def _lease(lease_id: int) -> Lease:
+    lease = session.scalar(select(Lease).where(Lease.id == lease_id))
+    if lease is None:
+        raise NotFound(lease_id)
+    return lease
+
+
+def record_payment(
+    *,
+    lease_id: int,
+    received_on: date,
+    amount,
+    method: str = "transfer",
+    reference: str = "",
+    source: str = "manual",
+) -> Payment:
+    """Record money received for a lease and allocate it to the oldest open charges."""
+    lease = _lease(lease_id)
+    if not isinstance(received_on, date):
+        raise ServiceError("date_invalid", "received_on")
+    if method not in PAYMENT_METHODS:
+        raise ServiceError("choice_invalid", "method")
+    renters = lease.renters
+    payment = Payment(
+        lease_id=lease.id,
+        party_id=renters[0].id if renters else None,
+        received_on=received_on,
+        amount=parse_amount(amount),
+        currency=lease.currency,
+        method=method,
+        reference=(reference or "").strip()[:140],
+        source=source,
+    )
+    session.add(payment)
+    session.flush()
+    allocate(lease.id)
+    return payment
+
+
+def allocate(lease_id: int) -> None:
+    """Spread unallocated money over open charges, oldest due date first."""
+    charges = list(
+        session.scalars(
+            select(Charge)
+            .where(Charge.lease_id == lease_id, Charge.paid < Charge.amount)
+            .order_by(Charge.due_date, Charge.id)
+            .with_for_update()
+        )
+    )
+    if not charges:
+        return
+    payments = session.scalars(
+        select(Payment)
+        .where(Payment.lease_id == lease_id)
+        .order_by(Payment.received_on, Payment.id)
+    ).all()
+    queue = iter(charges)
+    charge = next(queue, None)
+    for payment in payments:
+        free = payment.unallocated
+        while free > 0 and charge is not None:
+            share = min(free, charge.outstanding)
+            session.add(Allocation(payment=payment, charge_id=charge.id, amount=share))
+            charge.paid += share
+            free -= share
+            if charge.outstanding <= 0:
+                charge = next(queue, None)
+        if charge is None:
+            break
+    session.flush()
+
+
+def apply_credits() -> int:
+    """Allocate leftover credit to charges created since (after a month's generation)."""
+    allocated = (
+        select(func.coalesce(func.sum(Allocation.amount), 0))
+        .where(Allocation.payment_id == Payment.id)
+        .scalar_subquery()
+    )
+    lease_ids = session.scalars(
+        select(Payment.lease_id).where(Payment.amount > allocated).distinct()
+    ).all()
+    for lease_id in lease_ids:
+        allocate(lease_id)
+    return len(lease_ids)
+
+
+def credit(lease_id: int) -> Decimal:
+    """Money received for the lease and not yet used by any charge."""
+    received = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.lease_id == lease_id)
+    )
+    used = session.scalar(
+        select(func.coalesce(func.sum(Allocation.amount), 0))
+        .join(Payment, Payment.id == Allocation.payment_id)
+        .where(Payment.lease_id == lease_id)
+    )
+    return money(Decimal(received) - Decimal(used))
+
+
+def balance_on(lease_id: int, on: date) -> Decimal:
+    """What the renters owe at the end of `on`: charges due by then minus payments received by
+    then. Negative means they are in credit."""
+    due = session.scalar(
+        select(func.coalesce(func.sum(Charge.amount), 0)).where(
+            Charge.lease_id == lease_id, Charge.due_date <= on
+        )
+    )
+    paid = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.lease_id == lease_id, Payment.received_on <= on
+        )
+    )
+    return money(Decimal(due) - Decimal(paid))
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    on: date
+    kind: str  # "charge" or "payment"
+    description: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+    ref_id: int
+
+
+def ledger(lease_id: int, until: date | None = None) -> list[LedgerEntry]:
+    """Charges (on their due date) and payments, oldest first, with the running balance."""
+    charges = session.scalars(select(Charge).where(Charge.lease_id == lease_id)).all()
+    payments = session.scalars(select(Payment).where(Payment.lease_id == lease_id)).all()
+    rows = [(c.due_date, 0, c.id, "charge", c.description, c.amount) for c in charges]
+    rows += [(p.received_on, 1, p.id, "payment", p.reference, p.amount) for p in payments]
+    entries, balance = [], ZERO
+    for on, _order, ref_id, kind, description, amount in sorted(rows):
+        if until is not None and on > until:
+            break
+        debit = amount if kind == "charge" else ZERO
+        paid = amount if kind == "payment" else ZERO
+        balance += debit - paid
+        entries.append(LedgerEntry(on, kind, description, debit, paid, balance, ref_id))
+    return entries
+
+
+def payments_of_lease(lease_id: int) -> list[Payment]:
+    return list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.lease_id == lease_id)
+            .order_by(Payment.received_on.desc(), Payment.id.desc())
+        )
+    )
+
+
+def get_payment(payment_id: int) -> Payment:
+    payment = session.scalar(select(Payment).where(Payment.id == payment_id))
+    if payment is None:
+        raise NotFound(payment_id)
+    return payment

@@ -1,0 +1,3 @@
+"""Rentals views: bank."""
+
+from web.rentals import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Rentals views: deposits."""
+
+from web.rentals import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Rentals views: imports."""
+
+from web.rentals import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Rentals views: leases."""
+
+from web.rentals import bp  # noqa: F401

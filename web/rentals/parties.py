@@ -1,0 +1,3 @@
+"""Rentals views: parties."""
+
+from web.rentals import bp  # noqa: F401

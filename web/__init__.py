@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
 
+    from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.home import bp as home_bp
     from web.workspaces import bp as workspaces_bp
@@ -40,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(workspaces_bp)
+    app.register_blueprint(admin_bp)
     if app.config["DEV_MAILBOX"]:
         from web.devmail import bp as devmail_bp
 

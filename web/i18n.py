@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_currency, format_decimal, get_locale
 from flask_login import current_user
 
 from tenants import db
@@ -54,6 +54,11 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
+    # Numbers as the reader writes them: "1.234,56 €" in Spanish, "€1,234.56" in English.
+    app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(
+        value, currency
+    )
+    app.jinja_env.filters["format_decimal"] = format_decimal
     from web.messages import activity_label
 
     app.jinja_env.globals["activity_label"] = activity_label

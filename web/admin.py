@@ -1,0 +1,75 @@
+"""Platform administration: the reference data every workspace shares (IPC/IRAV values).
+
+Only platform admins (`flask admin create`) get in; anyone else gets a 404, as if the page did
+not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired
+
+from tenants import db
+from tenants.services import rent_updates
+from tenants.services.errors import ServiceError
+from web.messages import apply_to_form
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+REQUIRED = InputRequired(message=_l("This field is required."))
+
+
+class IndexValueForm(FlaskForm):
+    index = SelectField(
+        _l("Index"),
+        choices=[SelectChoice("irav", "IRAV"), SelectChoice("ipc", "IPC")],
+        validators=[REQUIRED],
+    )
+    month = DateField(
+        _l("Month"),
+        validators=[REQUIRED],
+        description=_l("Any day of the month the value refers to."),
+    )
+    value = StringField(
+        _l("Annual variation (%)"),
+        validators=[REQUIRED],
+        description=_l("As INE publishes it, e.g. 2,19 or -0,3."),
+    )
+    source = StringField(_l("Source"), default="INE")
+
+
+@bp.before_request
+def _platform_admins_only():
+    if not (current_user.is_authenticated and current_user.is_platform_admin):
+        abort(404)
+
+
+@bp.route("/rates", methods=["GET", "POST"])
+def rates():
+    form = IndexValueForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rent_updates.add_index_value(
+                form.index.data,
+                form.month.data,
+                form.value.data,
+                (form.source.data or "INE").strip()[:200],
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The value has been saved."), "success")
+            return redirect(url_for("admin.rates"))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "admin/rates.html", form=form, values=rent_updates.list_index_values()
+    ), status

@@ -7,10 +7,16 @@ Idempotent: running it again finds what exists and adds only what is missing. La
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from tenants.db import tenant_context
-from tenants.models import WorkspaceKind
-from tenants.services import accounts
+from sqlalchemy import select
+
+from jobs.rentals import today_in_spain
+from tenants.db import session, tenant_context
+from tenants.models import Charge, Lease, Payment, Property, WorkspaceKind
+from tenants.services import accounts, charges, deposits, leases, parties, payments, periods
+from tenants.services import properties as property_service
 from tenants.services import workspaces as ws_service
 
 DEMO = (
@@ -38,7 +44,8 @@ DEMO = (
 )
 
 
-def seed_demo(password: str) -> Iterator[str]:
+def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
+    today = today or today_in_spain()
     for slug, name, kind, email, person in DEMO:
         user = accounts.find_user_by_email(email)
         if user is None:
@@ -49,4 +56,254 @@ def seed_demo(password: str) -> Iterator[str]:
         with tenant_context(workspace.id):
             if ws_service.membership(user.id) is None:
                 raise RuntimeError(f"{slug} exists but {email} is not a member")
+            if kind == WorkspaceKind.LANDLORD:
+                seed_rent_book(today)
         yield f"{slug:15} {email}"
+
+
+# --- the demo landlord's rent book ----------------------------------------------------------
+
+LANDLORD_IBAN = "ES9121000418450200051332"
+BUILDINGS = (
+    # name, street, postal code, city, province, units (label, use)
+    (
+        "Edificio Lavapiés",
+        "Calle de Argumosa 12",
+        "28012",
+        "Madrid",
+        "Madrid",
+        (("1º A", "housing"), ("1º B", "housing"), ("Local 1", "other")),
+    ),
+    (
+        "Finca Gràcia",
+        "Carrer de Verdi 45",
+        "08012",
+        "Barcelona",
+        "Barcelona",
+        (("Principal 1ª", "housing"), ("1º 1ª", "housing"), ("2º 2ª", "housing")),
+    ),
+)
+PEOPLE = {  # tax id: (name, email); valid DNIs and NIEs (their letters are checked)
+    "50123456Q": ("Marta Gómez Ruiz", "marta.gomez@example.com"),
+    "X7654321J": ("David Sanz Gil", "david.sanz@example.com"),
+    "71234567W": ("José Gómez Pardo", "jose.gomez@example.com"),
+    "X1234567L": ("Andrei Popescu", "andrei.popescu@example.com"),
+    "23456789D": ("Elena Vidal Soto", "elena.vidal@example.com"),
+    "45678901G": ("Carlos Martín Díaz", "carlos.martin@example.com"),
+    "11223344B": ("Pilar Díaz Moreno", "pilar.diaz@example.com"),
+    "Y2345678Z": ("Sofia Rossi", "sofia.rossi@example.com"),
+    "30405060A": ("Jordi Puig Serra", "jordi.puig@example.com"),
+    "52781934Q": ("Laura Ferrer Vila", "laura.ferrer@example.com"),
+    "Z3456789D": ("Chen Wei", "chen.wei@example.com"),
+}
+
+
+@dataclass
+class DemoLease:
+    reference: str
+    building: str
+    unit: str
+    renters: list[str]  # tax ids
+    guarantors: list[str]
+    start: date
+    rent: str
+    due_day: int
+    data: dict = field(default_factory=dict)  # any other LeaseInput field
+    lodged: tuple[str, date] | None = None  # (reference, date) of the fianza's lodgement
+    unpaid_months: int = 0  # the most recent charges left unpaid: the renter is in arrears
+    part_paid: bool = False  # the oldest of those paid by half
+    late_every: int = 0  # every n-th charge paid late…
+    late_days: int = 0  # …by this many days
+
+
+def demo_leases(today: date) -> list[DemoLease]:
+    """The five leases, dated from `today` so the book always shows a year of rent."""
+    month = periods.month_start(today)
+    year_ago = periods.add_months(month, -13)
+    l2_start = year_ago + timedelta(days=14)
+    l3_start = periods.add_months(today, -11) + timedelta(days=20)  # update due within 60 days
+    l5_start = today - timedelta(days=40)  # fianza to lodge with INCASÒL within 2 months
+    transfer = {"payment_method": "transfer", "iban": LANDLORD_IBAN}
+    return [
+        DemoLease(
+            "DEMO-1",
+            "Edificio Lavapiés",
+            "1º A",
+            ["50123456Q", "X7654321J"],
+            ["71234567W"],
+            year_ago,
+            "950.00",
+            5,
+            {
+                **transfer,
+                "signed_on": year_ago - timedelta(days=10),
+                "update_clause": "irav",
+                "extras": [("community", "Comunidad", "45.00")],
+                "deposit_region": "madrid",
+            },
+            lodged=("AVS-2024-118273", year_ago + timedelta(days=12)),
+            late_every=5,
+            late_days=3,
+        ),
+        DemoLease(
+            "DEMO-2",
+            "Edificio Lavapiés",
+            "1º B",
+            ["X1234567L"],
+            ["23456789D"],
+            l2_start,
+            "780.00",
+            1,
+            {
+                **transfer,
+                "end_date": periods.add_months(l2_start, 14) - timedelta(days=1),
+                "deposit_region": "madrid",
+            },
+            lodged=("AVS-2024-120551", l2_start + timedelta(days=20)),
+            unpaid_months=3,
+            late_every=4,
+            late_days=8,
+        ),
+        DemoLease(
+            "DEMO-3",
+            "Edificio Lavapiés",
+            "Local 1",
+            ["45678901G"],
+            ["11223344B"],
+            l3_start,
+            "1200.00",
+            10,
+            {
+                "payment_method": "direct_debit",
+                "iban": LANDLORD_IBAN,
+                "update_clause": "fixed",
+                "update_fixed_pct": "3.00",
+                "extras": [("ibi", "IBI", "60.00")],
+                "deposit_region": "madrid",
+            },
+            lodged=("AVS-2025-004417", l3_start + timedelta(days=25)),
+            late_every=3,
+            late_days=12,
+        ),
+        DemoLease(
+            "DEMO-4",
+            "Finca Gràcia",
+            "Principal 1ª",
+            ["Y2345678Z"],
+            ["30405060A"],
+            periods.add_months(month, -12),
+            "890.00",
+            5,
+            {
+                **transfer,
+                "update_clause": "irav",
+                "extras": [("utilities", "Agua y luz", "35.00")],
+                "deposit_region": "cataluna",
+            },
+            lodged=("INCASOL-0815-2024", periods.add_months(month, -11)),
+            unpaid_months=3,
+            part_paid=True,
+            late_every=6,
+            late_days=5,
+        ),
+        DemoLease(
+            "DEMO-5",
+            "Finca Gràcia",
+            "2º 2ª",
+            ["52781934Q"],
+            ["Z3456789D"],
+            l5_start,
+            "1050.00",
+            31,
+            {
+                "payment_method": "cash",
+                "signed_on": l5_start - timedelta(days=5),
+                "guarantee_kind": "bank_guarantee",
+                "guarantee_amount": "2100.00",
+                "deposit_region": "cataluna",
+            },
+        ),
+    ]
+
+
+def seed_rent_book(today: date) -> None:
+    """The demo landlord's buildings, units, renters, leases, a year of rent and payments.
+
+    Idempotent: rows are found by name, tax id and reference; payments by their reference.
+    """
+    units = {}
+    for name, street, postal_code, city, province, unit_specs in BUILDINGS:
+        building = session.scalar(select(Property).where(Property.name == name))
+        if building is None:
+            building = property_service.create_property(
+                name=name, street=street, postal_code=postal_code, city=city, province=province
+            )
+        existing = {unit.label: unit for unit in building.units}
+        for label, use in unit_specs:
+            unit = existing.get(label) or property_service.add_unit(
+                building.id, label=label, use=use
+            )
+            units[name, label] = unit
+    people = {}
+    for tax_id, (name, email) in PEOPLE.items():
+        people[tax_id] = parties.find_party_by_tax_id(tax_id) or parties.create_party(
+            name=name, tax_id=tax_id, email=email
+        )
+    specs = demo_leases(today)
+    booked = []
+    for spec in specs:
+        lease = session.scalar(select(Lease).where(Lease.reference == spec.reference))
+        if lease is None:
+            lease = leases.create_lease(
+                leases.LeaseInput(
+                    unit_id=units[spec.building, spec.unit].id,
+                    renter_ids=[people[t].id for t in spec.renters],
+                    guarantor_ids=[people[t].id for t in spec.guarantors],
+                    start_date=spec.start,
+                    rent=spec.rent,
+                    due_day=spec.due_day,
+                    reference=spec.reference,
+                    **spec.data,
+                )
+            )
+        deposit = leases.deposit_of(lease.id)
+        if spec.lodged and deposit is not None and deposit.lodged_on is None:
+            deposits.record_lodgement(
+                deposit.id,
+                region=deposit.region,
+                reference=spec.lodged[0],
+                lodged_on=spec.lodged[1],
+            )
+        booked.append((spec, lease))
+    charges.catch_up_rent_charges(today)
+    for spec, lease in booked:
+        _pay_rent(spec, lease, today)
+
+
+def _pay_rent(spec: DemoLease, lease: Lease, today: date) -> None:
+    """Pay the lease's charges due by `today` (some late), except those left in arrears."""
+    due = session.scalars(
+        select(Charge)
+        .where(Charge.lease_id == lease.id, Charge.due_date <= today)
+        .order_by(Charge.due_date, Charge.id)
+    ).all()
+    late = [c for c in due if c.due_date < today]
+    unpaid = late[len(late) - spec.unpaid_months :] if spec.unpaid_months else []
+    paid_refs = set(session.scalars(select(Payment.reference).where(Payment.lease_id == lease.id)))
+    for number, charge in enumerate(due, start=1):
+        reference = f"Alquiler {spec.reference} {charge.period_start:%m/%Y}"
+        amount = charge.amount - charge.paid
+        if charge in unpaid:
+            if not (spec.part_paid and charge is unpaid[0]):
+                continue
+            reference, amount = f"{reference} (a cuenta)", periods.money(charge.amount / 2)
+        if amount <= 0 or reference in paid_refs:
+            continue
+        delay = spec.late_days if spec.late_every and number % spec.late_every == 0 else 0
+        payments.record_payment(
+            lease_id=lease.id,
+            received_on=min(charge.due_date + timedelta(days=delay), today),
+            amount=amount,
+            method=lease.payment_method,
+            reference=reference,
+        )

@@ -46,11 +46,77 @@ MESSAGES = {
     "amount_cents": _l("Amounts have at most two decimals (cents)."),
     "deposit_settled": _l("This deposit has already been settled."),
     "keys_not_returned": _l("Record the day the keys were returned first."),
+    "keys_before_start": _l("The keys cannot have come back before the lease started."),
     "update_decided": _l("This rent update has already been decided."),
+    "billed_from_invalid": _l("Charging must start within the lease, on or after its start."),
+    "index_value_implausible": _l("An annual variation is a few percent: check the value."),
+    # rent book import (CSV)
+    "import_not_csv": _l(
+        "This is not a CSV file. Open it in your spreadsheet and save it as “CSV (semicolon "
+        "delimited)”, or start from the template."
+    ),
+    "import_too_large": _l("The file is larger than %(max)s MB. Split it into smaller files."),
+    "import_empty": _l("The file has no rows to import under the header row."),
+    "import_too_many_rows": _l("The file has more than %(max)s rows. Split it into smaller files."),
+    "import_column_missing": _l(
+        "The column “%(column)s” is missing. Download the template to see every column."
+    ),
+    "import_column_repeated": _l("The column “%(column)s” appears more than once."),
+    "import_too_many_cells": _l(
+        "This row has more cells than the header row. If an amount has a comma, save the file "
+        "separated by semicolons (;)."
+    ),
+    "import_choice": _l("“%(value)s” is not one of the accepted values: %(choices)s."),
+    "import_too_long": _l("This is too long: at most %(max)s characters."),
+    "import_amount_too_large": _l("This amount is too large. Check it."),
+    "import_update_invalid": _l("“%(value)s” is not an update clause. Write one of: %(choices)s."),
+    "import_party_repeated": _l("The same NIF/NIE/CIF appears twice on this lease."),
+    "import_rows_overlap": _l("Row %(row)s of this file already lets this unit for those dates."),
+    "import_address_in_row": _l("The address of this property has a problem in row %(row)s."),
+    "import_expired": _l("This import expired or was changed. Upload the file again."),
+    # bank statements
+    "bank_not_csv": _l(
+        "This is not a CSV file. If your bank gave you an Excel or PDF file, download its CSV "
+        "export instead, or open the file in a spreadsheet and save it as CSV."
+    ),
+    "bank_file_empty": _l("The file is empty."),
+    "bank_header_missing": _l(
+        "The header row was not found. The file needs a column for the date (Fecha), one for "
+        "the amount (Importe) and one for the concept (Concepto)."
+    ),
+    "bank_concept_column_missing": _l(
+        "The file has a date and an amount column but no concept column (Concepto or Descripción)."
+    ),
+    "bank_rows_invalid": _l(
+        "%(count)s problem(s) in the file. Nothing was imported: correct these rows and upload "
+        "the file again."
+    ),
+    "bank_column_missing": _l("The row is shorter than the header: “%(column)s” is missing."),
+    "bank_date_missing": _l("The date is empty."),
+    "bank_date_invalid": _l("“%(value)s” is not a date. Write it as dd/mm/yyyy."),
+    "bank_amount_missing": _l("The amount is empty."),
+    "bank_amount_invalid": _l("“%(value)s” is not an amount. Write it as 1.234,56 or -45,00."),
+    "bank_no_lines": _l("The file has a header but no movements under it."),
+    "bank_too_many_lines": _l(
+        "The file has more than %(max)s movements. Export a shorter period from your bank."
+    ),
+    "bank_statement_duplicate": _l(
+        "This file was already imported (as “%(filename)s”). Open it from the list below."
+    ),
+    "bank_line_booked": _l("This line has already been booked."),
+    "bank_line_ignored": _l("This line is ignored, so it cannot be booked."),
+    "bank_lease_required": _l("Choose the lease this money is for."),
 }
 
 # Things the law would question: shown as warnings, they do not block the landlord.
 WARNINGS = {
+    "import_backdated": _l(
+        "This lease is already running: Amparo will charge its rent from %(since)s on. Add any "
+        "older unpaid rent on the lease's page."
+    ),
+    "import_party_known": _l(
+        "The NIF/NIE/CIF %(tax_id)s already belongs to %(name)s: the lease will use that person."
+    ),
     "irav_expected": _l(
         "Housing leases signed from 25 May 2023 are updated by the IRAV index, not the IPC "
         "(LAU art. 18)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, TenantOwned, utcnow
@@ -13,6 +13,8 @@ from tenants.db import Base, TenantOwned, utcnow
 
 class BankStatement(TenantOwned, Base):
     __tablename__ = "bank_statements"
+    # The same file imported twice would book its payments twice.
+    __table_args__ = (UniqueConstraint("tenant_id", "sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200))

@@ -30,6 +30,9 @@ class Lease(TenantOwned, Base):
     start_date: Mapped[date]
     end_date: Mapped[date | None]  # the agreed end; None for an open term
     signed_on: Mapped[date | None]  # decides IRAV vs IPC (contracts from 25 May 2023)
+    # Amparo charges rent from this day on. A lease that began before the landlord joined
+    # starts its book here, instead of showing every past month as unpaid.
+    billed_from: Mapped[date]
     rent: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     due_day: Mapped[int] = mapped_column(default=1)  # 31 means the last day of every month

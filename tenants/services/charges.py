@@ -8,6 +8,7 @@ month (a handful) are computed in Python, for their proration.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -15,8 +16,10 @@ from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tenants.db import UTCDateTime, current_tenant_id, session, utcnow
-from tenants.models import Charge, ChargeLine, Lease, LeaseExtra
+from tenants.models import Charge, ChargeLine, Lease, LeaseExtra, RentUpdate
 from tenants.services import periods
+from tenants.services.errors import NotFound, ServiceError
+from tenants.services.payments import allocate, parse_amount
 
 BILLED_STATUSES = ("active", "ended", "terminated")
 MAX_CATCH_UP_MONTHS = 36  # a lease that started longer ago gets its book from 3 years back
@@ -44,15 +47,33 @@ def _insert(table):
 def _billed_on(first: date, last: date, whole_month: bool):
     """Leases billed for the month [first, last]: all of it, or only some days of it."""
     if whole_month:
-        begins, ends = Lease.start_date <= first, last
+        begins, ends = Lease.billed_from <= first, last
     else:
-        begins, ends = Lease.start_date <= last, first
+        begins, ends = Lease.billed_from <= last, first
     return and_(
         Lease.status.in_(BILLED_STATUSES),
         begins,
         or_(Lease.end_date.is_(None), Lease.end_date >= ends),
         or_(Lease.ended_on.is_(None), Lease.ended_on >= ends),
     )
+
+
+def _rent_in_force(first: date):
+    """The lease's rent for the month starting `first`. A confirmed update takes effect on its
+    anniversary, and the landlord confirms it weeks ahead: until then the rent it replaced
+    still applies (LAU art. 18)."""
+    replaced = (
+        select(RentUpdate.old_rent)
+        .where(
+            RentUpdate.lease_id == Lease.id,
+            RentUpdate.status == "confirmed",
+            RentUpdate.effective_on > first,
+        )
+        .order_by(RentUpdate.effective_on)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(replaced, Lease.rent)
 
 
 def generate_rent_charges(period: date) -> int:
@@ -62,16 +83,18 @@ def generate_rent_charges(period: date) -> int:
     """
     tenant_id = current_tenant_id()
     first, last = periods.month_start(period), periods.month_end(period)
-    created = _insert_whole_months(tenant_id, first, last)
-    _itemise_new_charges(tenant_id, first)
-    created += _insert_partial_months(first, last)
+    charge_ids = _insert_whole_months(tenant_id, first, last)
+    _itemise(tenant_id, first, charge_ids)
+    created = len(charge_ids) + _insert_partial_months(first, last)
     session.flush()
     return created
 
 
-def _insert_whole_months(tenant_id: int, first: date, last: date) -> int:
+def _insert_whole_months(tenant_id: int, first: date, last: date) -> list[int]:
+    """One INSERT … SELECT for every lease let the whole month; the ids of the new charges."""
     due = case(
-        *[(Lease.due_day == d, literal(periods.due_date(first, d), Date)) for d in range(1, 32)],
+        {d: literal(periods.due_date(first, d), Date) for d in range(1, 32)},
+        value=Lease.due_day,
         else_=literal(last, Date),
     )
     extras = (
@@ -86,7 +109,7 @@ def _insert_whole_months(tenant_id: int, first: date, last: date) -> int:
         literal(first, Date),
         literal(last, Date),
         due,
-        Lease.rent + extras,
+        _rent_in_force(first) + extras,
         literal(Decimal("0")),
         Lease.currency,
         literal(f"{first:%m/%Y}"),
@@ -98,15 +121,18 @@ def _insert_whole_months(tenant_id: int, first: date, last: date) -> int:
         .on_conflict_do_nothing(index_elements=["lease_id", "kind", "period_start"])
         .returning(Charge.__table__.c.id)
     )
-    return len(session.execute(statement).all())
+    return list(session.scalars(statement))
 
 
-def _itemise_new_charges(tenant_id: int, first: date) -> None:
-    """Lines for the month's new charges: each extra, then the rent. Idempotent."""
-    of_month = and_(
-        Charge.tenant_id == tenant_id, Charge.kind == "rent", Charge.period_start == first
-    )
-    no_lines = ~exists().where(ChargeLine.charge_id == Charge.id)
+def _itemise(tenant_id: int, first: date, charge_ids: list[int]) -> None:
+    """Lines for the charges just created: each extra, then the rent.
+
+    Only these charges, found by primary key: the cost does not grow with the book's history,
+    and a charge another run created already got its lines in that run's transaction.
+    """
+    if not charge_ids:
+        return
+    new = Charge.id.in_(charge_ids)
     extra_lines = (
         select(
             literal(tenant_id),
@@ -116,22 +142,33 @@ def _itemise_new_charges(tenant_id: int, first: date) -> None:
             LeaseExtra.amount,
         )
         .join(LeaseExtra, LeaseExtra.lease_id == Charge.lease_id)
-        .where(of_month, no_lines)
+        .where(new)
     )
     session.execute(_insert(ChargeLine.__table__).from_select(LINE_COLUMNS, extra_lines))
-    no_rent_line = ~exists().where(ChargeLine.charge_id == Charge.id, ChargeLine.kind == "rent")
     rent_lines = (
-        select(literal(tenant_id), Charge.id, literal("rent"), literal(""), Lease.rent)
+        select(literal(tenant_id), Charge.id, literal("rent"), literal(""), _rent_in_force(first))
         .join(Lease, Lease.id == Charge.lease_id)
-        .where(of_month, no_rent_line)
+        .where(new)
     )
     session.execute(_insert(ChargeLine.__table__).from_select(LINE_COLUMNS, rent_lines))
 
 
 def _insert_partial_months(first: date, last: date) -> int:
-    """Leases starting or ending inside the month: prorate rent and extras by days."""
-    leases = session.scalars(
-        select(Lease).where(
+    """Leases starting or ending inside the month: prorate rent and extras by days.
+
+    Few per month, so computed here with Decimal (exact on every database), one by one.
+    """
+    leases = session.execute(
+        select(
+            Lease.id,
+            Lease.tenant_id,
+            Lease.billed_from,
+            Lease.end_date,
+            Lease.ended_on,
+            Lease.due_day,
+            Lease.currency,
+            _rent_in_force(first).label("rent"),
+        ).where(
             _billed_on(first, last, whole_month=False),
             ~_billed_on(first, last, whole_month=True),
             ~exists().where(
@@ -139,15 +176,23 @@ def _insert_partial_months(first: date, last: date) -> int:
             ),
         )
     ).all()
+    if not leases:
+        return 0
+    extras = defaultdict(list)
+    for extra in session.scalars(
+        select(LeaseExtra)
+        .where(LeaseExtra.lease_id.in_([lease.id for lease in leases]))
+        .order_by(LeaseExtra.id)
+    ):
+        extras[extra.lease_id].append(extra)
     created = 0
     for lease in leases:
-        begin = max(first, lease.start_date)
-        stops = [d for d in (lease.end_date, lease.ended_on, last) if d is not None]
-        end = min(stops)
+        begin = max(first, lease.billed_from)
+        end = min(d for d in (lease.end_date, lease.ended_on, last) if d is not None)
         lines = [("rent", "", periods.prorated(lease.rent, first, begin, end))]
         lines += [
             (e.kind, e.description, periods.prorated(e.amount, first, begin, end))
-            for e in lease.extras
+            for e in extras[lease.id]
         ]
         values = {
             "tenant_id": lease.tenant_id,
@@ -188,14 +233,33 @@ def _insert_partial_months(first: date, last: date) -> int:
 
 
 def catch_up_rent_charges(today: date) -> int:
-    """Every missing charge up to `today`'s month: a late or missed cron run loses nothing."""
-    oldest = session.scalar(
-        select(func.min(Lease.start_date)).where(Lease.status.in_(BILLED_STATUSES))
-    )
-    if oldest is None:
+    """Every missing charge up to `today`'s month: a late or missed cron run loses nothing.
+
+    Starts from the oldest month some lease still lacks, so an up-to-date book costs one
+    month's pass, not one per month of history.
+    """
+    first = _first_month_missing(today)
+    if first is None:
         return 0
-    start = max(oldest, periods.add_months(periods.month_start(today), -MAX_CATCH_UP_MONTHS))
-    return sum(generate_rent_charges(month) for month in periods.months_between(start, today))
+    first = max(first, periods.add_months(periods.month_start(today), -MAX_CATCH_UP_MONTHS))
+    return sum(generate_rent_charges(month) for month in periods.months_between(first, today))
+
+
+def _first_month_missing(today: date) -> date | None:
+    """The first month, up to today's, after the last charge of some billable lease."""
+    rows = session.execute(
+        select(Lease.billed_from, Lease.end_date, Lease.ended_on, func.max(Charge.period_start))
+        .outerjoin(Charge, and_(Charge.lease_id == Lease.id, Charge.kind == "rent"))
+        .where(Lease.status.in_(BILLED_STATUSES), Lease.billed_from <= today)
+        .group_by(Lease.id, Lease.billed_from, Lease.end_date, Lease.ended_on)
+    ).all()
+    wanted = []
+    for billed_from, end_date, ended_on, last_charged in rows:
+        month = periods.next_month(last_charged) if last_charged else billed_from
+        stops = [d for d in (end_date, ended_on, today) if d is not None]
+        if periods.month_start(month) <= min(stops):
+            wanted.append(periods.month_start(month))
+    return min(wanted, default=None)
 
 
 def charges_of_lease(lease_id: int) -> list[Charge]:
@@ -204,3 +268,29 @@ def charges_of_lease(lease_id: int) -> list[Charge]:
             select(Charge).where(Charge.lease_id == lease_id).order_by(Charge.due_date, Charge.id)
         )
     )
+
+
+def add_other_charge(lease_id: int, *, description: str, amount, due_date: date) -> Charge:
+    """Something else the renters owe: rent from before Amparo, a repair, a utility bill."""
+    lease = session.scalar(select(Lease).where(Lease.id == lease_id))
+    if lease is None:
+        raise NotFound(lease_id)
+    description = (description or "").strip()
+    if not description:
+        raise ServiceError("required", "description")
+    if not isinstance(due_date, date):
+        raise ServiceError("date_invalid", "due_date")
+    value = parse_amount(amount)
+    charge = Charge(
+        kind="other",
+        lease_id=lease.id,
+        due_date=due_date,
+        description=description[:200],
+        amount=value,
+        currency=lease.currency,
+        lines=[ChargeLine(kind="other", description=description[:200], amount=value)],
+    )
+    session.add(charge)
+    session.flush()
+    allocate(lease.id)  # credit the renters already have pays it
+    return charge

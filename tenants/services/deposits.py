@@ -202,3 +202,16 @@ def settle(deposit_id: int, *, returned_on: date, returned_amount) -> Deposit:
     deposit.returned_on = returned_on
     deposit.returned_amount = parse_amount(returned_amount, "returned_amount", allow_zero=True)
     return deposit
+
+
+def record_keys_returned(deposit_id: int, *, keys_returned_on: date) -> Deposit:
+    """The day the keys came back, when it was not known as the lease ended: it starts the
+    one-month return deadline (art. 36.4)."""
+    deposit = get_deposit(deposit_id)
+    if deposit.returned_on is not None:
+        raise ServiceError("deposit_settled")
+    lease = session.get(Lease, deposit.lease_id)
+    if not isinstance(keys_returned_on, date) or keys_returned_on < lease.start_date:
+        raise ServiceError("keys_before_start", "keys_returned_on")
+    deposit.keys_returned_on = keys_returned_on
+    return deposit

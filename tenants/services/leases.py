@@ -38,6 +38,7 @@ class LeaseInput:
     update_clause: str = "none"
     update_fixed_pct: Decimal | str | None = None
     signed_on: date | None = None
+    billed_from: date | None = None  # None: from the start date
     reference: str | None = None
     status: str = "active"
     extras: list[tuple[str, str, Decimal | str]] = field(default_factory=list)
@@ -80,6 +81,13 @@ def create_lease(data: LeaseInput) -> Lease:
         raise ServiceError("date_invalid", "start_date")
     if data.end_date is not None and data.end_date <= data.start_date:
         raise ServiceError("end_before_start", "end_date")
+    billed_from = data.billed_from or data.start_date
+    if (
+        not isinstance(billed_from, date)
+        or billed_from < data.start_date
+        or (data.end_date is not None and billed_from > data.end_date)
+    ):
+        raise ServiceError("billed_from_invalid", "billed_from")
     rent = parse_amount(data.rent, "rent")
     if not 1 <= int(data.due_day) <= 31:
         raise ServiceError("due_day_invalid", "due_day")
@@ -120,6 +128,7 @@ def create_lease(data: LeaseInput) -> Lease:
         start_date=data.start_date,
         end_date=data.end_date,
         signed_on=data.signed_on,
+        billed_from=billed_from,
         rent=rent,
         due_day=int(data.due_day),
         payment_method=data.payment_method,

@@ -5,6 +5,7 @@ This module is the only writer of allocations and of `Charge.paid`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -26,7 +27,9 @@ def parse_amount(raw, field: str = "amount", *, allow_zero: bool = False) -> Dec
         value = raw
     else:
         text = str(raw or "").strip().replace("€", "").replace(" ", "")
-        if "," in text:  # Spanish: dots group thousands, the comma marks the cents
+        # Spanish: dots group thousands, the comma marks the cents; "2.500" is 2,500 euros,
+        # never 2.50 (a dot followed by three digits cannot be cents).
+        if "," in text or re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
             text = text.replace(".", "").replace(",", ".")
         try:
             value = Decimal(text)
@@ -153,6 +156,28 @@ def balance_on(lease_id: int, on: date) -> Decimal:
         )
     )
     return money(Decimal(due) - Decimal(paid))
+
+
+def balances_on(lease_ids: list[int], on: date) -> dict[int, Decimal]:
+    """`balance_on` for many leases at once (a list of leases), in two grouped queries."""
+    if not lease_ids:
+        return {}
+    due = session.execute(
+        select(Charge.lease_id, func.sum(Charge.amount))
+        .where(Charge.lease_id.in_(lease_ids), Charge.due_date <= on)
+        .group_by(Charge.lease_id)
+    ).all()
+    paid = session.execute(
+        select(Payment.lease_id, func.sum(Payment.amount))
+        .where(Payment.lease_id.in_(lease_ids), Payment.received_on <= on)
+        .group_by(Payment.lease_id)
+    ).all()
+    balances = dict.fromkeys(lease_ids, ZERO)
+    for lease_id, amount in due:
+        balances[lease_id] += Decimal(amount)
+    for lease_id, amount in paid:
+        balances[lease_id] -= Decimal(amount)
+    return {lease_id: money(value) for lease_id, value in balances.items()}
 
 
 @dataclass(frozen=True)

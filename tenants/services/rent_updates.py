@@ -105,10 +105,12 @@ def decide_update(update_id: int, *, confirm: bool) -> RentUpdate:
     update = get_update(update_id)
     if update.status != "proposed":
         raise ServiceError("update_decided")
+    lease = session.get(Lease, update.lease_id)
+    if confirm and lease.status != "active":
+        raise ServiceError("lease_not_open")
     update.status = "confirmed" if confirm else "dismissed"
     update.decided_at = utcnow()
     if confirm:
-        lease = session.get(Lease, update.lease_id)
         lease.rent = update.new_rent
     session.flush()
     return update
@@ -132,6 +134,8 @@ def add_index_value(index: str, month: date, value, source: str = "INE") -> Rent
     negative = text.startswith("-")
     pct = parse_amount(text.lstrip("-"), "value", allow_zero=True)
     pct = -pct if negative else pct
+    if abs(pct) >= 50:  # no index has moved 50 % in a year; a typo like "1.500" lands here
+        raise ServiceError("index_value_implausible", "value")
     row = index_value(index, periods.month_start(month))
     if row is None:
         row = RentIndexValue(

@@ -185,7 +185,10 @@ def test_routes_without_ids_never_show_another_workspaces_data(app, walk_setup, 
                 response = request(a.client, method, path, token, q)
                 assert response.status_code < 500, describe(method, path, response)
                 if q and response.status_code != 404:
-                    assert response.status_code < 400, describe(method, path, response)
+                    # 422: the walk's form does not fill every form; that is not a leak.
+                    assert response.status_code < 400 or response.status_code == 422, describe(
+                        method, path, response
+                    )
                 body = response.get_data(as_text=True)
                 leaked = [m for m in markers if m in body]
                 assert not leaked, f"{method} {path}?{q or ''} shows B's {leaked}"

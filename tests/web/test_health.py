@@ -39,7 +39,7 @@ def test_healthz_is_503_when_the_database_is_down(app, client, settings):
     assert response.json["redis"] == "ok"
 
 
-def test_demo_landlord_can_log_in_and_sees_empty_dashboard(app, client):
+def test_demo_landlord_can_log_in_and_sees_the_dashboard(app, client):
     from tests.conftest import login
     from web.demo import seed_demo
 

@@ -104,6 +104,7 @@ def test_landlord_signs_up_invites_a_manager_and_switches_language(live_server, 
     page.keyboard.press("Escape")
 
     # 4. Invite a manager from the Members page; the progress bar polls until the email is out.
+    page.locator("#settings-menu").click()  # Members lives in the Settings menu
     page.locator(f"nav a[href='/w/{slug}/members']").click()
     page.wait_for_url(f"**/w/{slug}/members")
     page.locator("#emails").fill(COLLEAGUE["email"])

@@ -1,3 +1,156 @@
-"""Rentals views: parties."""
+"""Rentals views: parties (people and companies), searched, created, edited, with their leases."""
 
-from web.rentals import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Length
+
+from tenants import db
+from tenants.models import Lease, LeaseParty
+from tenants.services import parties as party_service
+from tenants.services.errors import ServiceError
+from tenants.services.properties import PROVINCES, normalise_province
+from web.messages import apply_to_form
+from web.rentals import bp
+from web.rentals.properties import choices
+from web.workspaces.forms import REQUIRED
+
+SEARCH_LIMIT = 200
+KIND_LABELS = {"person": _l("Person"), "company": _l("Company")}
+LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
+ROLE_LABELS = {"renter": _l("Renter"), "guarantor": _l("Guarantor")}
+STATUS_LABELS = {
+    "draft": _l("draft"),
+    "active": _l("active"),
+    "ended": _l("ended"),
+    "terminated": _l("terminated early"),
+}
+
+
+class PartyForm(FlaskForm):
+    # Choices are checked by the service (its messages), so a missing one keeps its default.
+    kind = RadioField(
+        _l("Kind"), choices=choices(KIND_LABELS), default="person", validate_choice=False
+    )
+    name = StringField(_l("Full name or company name"), validators=[REQUIRED, Length(max=200)])
+    tax_id = StringField(
+        _l("NIF, NIE or CIF"),
+        validators=[Length(max=20)],
+        description=_l("A CIF makes it a company."),
+    )
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Length(max=32)])
+    street = StringField(_l("Street and number"), validators=[Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
+    city = StringField(_l("Town or city"), validators=[Length(max=100)])
+    province = SelectField(_l("Province"), validate_choice=False)
+    language = RadioField(
+        _l("Writes to them in"),
+        choices=choices(LANGUAGE_LABELS),
+        default="es",
+        validate_choice=False,
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+
+
+def _party_form(**kwargs) -> PartyForm:
+    form = PartyForm(**kwargs)
+    form.province.choices = [SelectChoice("", "—"), *(SelectChoice(p, p) for p in PROVINCES)]
+    return form
+
+
+def _save(form: PartyForm, party_id: int | None = None):
+    """The party created or updated from a valid form, or None with the error on the form."""
+    data = {name: form[name].data for name in party_service.PARTY_FIELDS}
+    try:
+        if data["province"]:
+            data["province"] = normalise_province(data["province"])
+        if party_id is None:
+            return party_service.create_party(**data)
+        return party_service.update_party(party_id, **data)
+    except ServiceError as error:
+        db.session.rollback()
+        apply_to_form(form, error)
+        return None
+
+
+def leases_of(party_id: int) -> list[tuple[Lease, str]]:
+    """(lease, role) for every lease the party is on, newest first."""
+    rows = db.session.execute(
+        select(Lease, LeaseParty.role)
+        .join(LeaseParty, LeaseParty.lease_id == Lease.id)
+        .where(LeaseParty.party_id == party_id)
+        .order_by(Lease.start_date.desc(), Lease.id.desc())
+    )
+    return [(lease, role) for lease, role in rows]
+
+
+def lease_href(lease_id: int) -> str:
+    """A lease's page, built by hand so this page works whether or not the leases views are
+    registered yet."""
+    return f"{url_for('ws.dashboard')}leases/{lease_id}"
+
+
+@bp.route("/parties", methods=["GET", "POST"])
+def parties_list():
+    if request.method == "POST":
+        return party_new()
+    search = request.args.get("q", "").strip()[:100]
+    found = party_service.list_parties(search, limit=SEARCH_LIMIT)
+    return render_template(
+        "rentals/parties_list.html",
+        parties=found,
+        search=search,
+        truncated=len(found) == SEARCH_LIMIT,
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/parties/new", methods=["GET", "POST"])
+def party_new():
+    form = _party_form()
+    if form.validate_on_submit():
+        party = _save(form)
+        if party is not None:
+            db.session.commit()
+            flash(_("%(name)s has been added.", name=party.name), "success")
+            return redirect(url_for("ws.rentals.party_detail", party_id=party.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("rentals/parties_new.html", form=form), status
+
+
+@bp.route("/parties/<int:party_id>", methods=["GET", "POST"])
+def party_detail(party_id: int):
+    party = party_service.get_party(party_id)  # 404 for another tenant's id, before any change
+    form = _party_form(obj=party)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and _save(form, party_id) is not None:
+            db.session.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("ws.rentals.party_detail", party_id=party_id))
+        status = 422
+    return render_template(
+        "rentals/parties_detail.html",
+        party=party,
+        form=form,
+        leases=leases_of(party_id),
+        lease_href=lease_href,
+        kind_labels=KIND_LABELS,
+        language_labels=LANGUAGE_LABELS,
+        role_labels=ROLE_LABELS,
+        status_labels=STATUS_LABELS,
+    ), status

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField
+from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from jobs.rentals import today_in_spain
@@ -18,6 +18,10 @@ from web.rentals import bp
 from web.workspaces.forms import REQUIRED
 
 USE_LABELS = {"housing": _l("Housing"), "other": _l("Other use (premises, office, parking)")}
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class PropertyForm(FlaskForm):
@@ -41,7 +45,7 @@ class UnitForm(FlaskForm):
     )
     use = RadioField(
         _l("Use"),
-        choices=list(USE_LABELS.items()),
+        choices=choices(USE_LABELS),
         default="housing",
         validate_choice=False,  # the service checks it
     )
@@ -54,7 +58,10 @@ class UnitForm(FlaskForm):
 
 def _property_form(**kwargs) -> PropertyForm:
     form = PropertyForm(**kwargs)
-    form.province.choices = [("", _("Choose…")), *((p, p) for p in property_service.PROVINCES)]
+    form.province.choices = [
+        SelectChoice("", _("Choose…")),
+        *(SelectChoice(p, p) for p in property_service.PROVINCES),
+    ]
     return form
 
 
@@ -81,7 +88,7 @@ def _list_page(form: PropertyForm, status: int = 200):
 @bp.route("/properties", methods=["GET", "POST"])
 def properties_list():
     form = _property_form()
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD
         return _list_page(form)
     if not form.validate_on_submit():
         return _list_page(form, 422)
@@ -139,4 +146,3 @@ def unit_add(property_id: int):
     db.session.commit()
     flash(_("Unit %(label)s added.", label=unit.label), "success")
     return redirect(url_for("ws.rentals.property_detail", property_id=property_id))
-

@@ -54,7 +54,8 @@ def upgrade(app_role: str = "") -> None:
     sa.Column('created_at', tenants.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['workspaces.id'], name=op.f('fk_bank_statements_tenant_id_workspaces'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_statements'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_statements')),
+    sa.UniqueConstraint('tenant_id', 'sha256', name=op.f('uq_bank_statements_tenant_id_sha256'))
     )
     op.create_index(op.f('ix_bank_statements_tenant_id'), 'bank_statements', ['tenant_id'], unique=False)
     op.create_table('parties',
@@ -114,6 +115,7 @@ def upgrade(app_role: str = "") -> None:
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('signed_on', sa.Date(), nullable=True),
+    sa.Column('billed_from', sa.Date(), nullable=False),
     sa.Column('rent', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('due_day', sa.Integer(), nullable=False),

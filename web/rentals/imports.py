@@ -134,7 +134,7 @@ def import_template():
 def import_upload():
     _require_writer()
     form = ImportForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD
         return _upload_page(form)
     if not form.validate_on_submit():
         return _upload_page(form, 422)

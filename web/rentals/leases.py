@@ -343,7 +343,7 @@ def _apply_lease_error(form: LeaseForm, error: ServiceError) -> None:
 @bp.route("/leases/new", methods=["GET", "POST"])
 def lease_new():
     form = _lease_form()
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD
         unit_id = request.args.get("unit_id", type=int)
         if unit_id in {choice.value for choice in form.unit_id.choices}:
             form.unit_id.data = unit_id

@@ -55,9 +55,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     # Numbers as the reader writes them: "1.234,56 €" in Spanish, "€1,234.56" in English.
-    app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(
-        value, currency
-    )
+    app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(value, currency)
     app.jinja_env.filters["format_decimal"] = format_decimal
     from web.messages import activity_label
 

@@ -64,8 +64,9 @@ def cents(value: Decimal) -> Decimal:
 
 
 def test_landlord_lets_a_flat_records_rent_and_settles_the_deposit(
-    live_server, browser, create_workspace
+    live_server, browser, create_user, create_workspace
 ):
+    create_user(email=OWNER["email"], name=OWNER["name"])
     create_workspace(name=OWNER["workspace"], owner_email=OWNER["email"])
     today = today_in_spain()
     start = months_before(today, 2)
@@ -89,6 +90,8 @@ def test_landlord_lets_a_flat_records_rent_and_settles_the_deposit(
     page.wait_for_url(f"**/w/{slug}/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#first-steps")).to_have_text("Your rent book is empty")
+    expect(page.get_by_role("heading", level=1)).to_have_text(OWNER["workspace"])
+    expect(page.locator("nav")).to_contain_text(OWNER["name"])
 
     # 1. A building and a flat in it.
     page.get_by_role("link", name="Properties", exact=True).click()
@@ -238,6 +241,8 @@ def test_landlord_lets_a_flat_records_rent_and_settles_the_deposit(
     )
     expect(page.locator("#return-deadline")).to_contain_text(medium(month_after(today)))
     expect(page.locator("#days-late")).to_have_count(0)
+    # Nothing is left of the deposit to take a second time.
+    expect(page.get_by_role("button", name="Take unpaid rent from the ledger")).to_have_count(0)
     expect(page.locator("#balance-today")).to_have_text(f"Owed: {eur(owed - RENT)}")
     expect(page.locator("#ledger-table tbody tr").last).to_contain_text("Fianza")
     page.screenshot(path=LEASE_SCREENSHOT, full_page=True)

@@ -4,16 +4,17 @@ lodgement with the regional body, deductions, the keys, the settlement and the r
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from tenants import db
-from tenants.services import deposits, leases
+from tenants.services import deposits, leases, payments
 from tenants.services.errors import NotFound, ServiceError
 from web.messages import apply_to_form, message_for
 from web.rentals import bp
@@ -34,7 +35,10 @@ DEDUCTION_KIND_LABELS = {
 
 
 class LodgementForm(FlaskForm):
-    region = SelectField(_l("Region"), choices=choices(REGION_LABELS))
+    region = SelectField(
+        _l("Region"),
+        choices=[SelectChoice("", _l("Choose the region")), *choices(REGION_LABELS)],
+    )
     reference = StringField(_l("Lodgement reference"), validators=[REQUIRED, Length(max=60)])
     lodged_on = DateField(_l("Lodged on"), validators=[REQUIRED])
 
@@ -93,6 +97,8 @@ def deposit_panel(lease, today: date, forms: dict) -> dict:
         "lodgement_body": deposits.LODGEMENT_BODIES[deposit.region][0] if deposit.region else "",
         "lodgement_deadline": deposits.lodgement_deadline(lease, deposit),
         "settlement": settlement,
+        # Rent the deposit did not cover: still claimable from the renters and guarantors.
+        "rent_still_owed": max(payments.balance_on(lease.id, date.max), Decimal("0")),
         "deduction_labels": DEDUCTION_KIND_LABELS,
     }
 

@@ -33,6 +33,7 @@ def defaults(instance_path: str) -> dict:
         "ENV": "development",
         "SECRET_KEY": DEV_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{sqlite_file}",
+        "DOCUMENTS_DIR": str(Path(instance_path) / "documents"),
         "DB_APP_ROLE": "amparo_app",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "BASE_URL": "http://127.0.0.1:5000",

@@ -48,6 +48,17 @@ MESSAGES = {
     "keys_not_returned": _l("Record the day the keys were returned first."),
     "keys_before_start": _l("The keys cannot have come back before the lease started."),
     "update_decided": _l("This rent update has already been decided."),
+    # receivables
+    "invoice_number_taken": _l("There is already an invoice with the number %(number)s."),
+    "due_before_issue": _l("The due date cannot be before the issue date."),
+    "currency_unknown": _l("Unknown currency: use a 3-letter ISO code such as EUR."),
+    "total_below_paid": _l("The total cannot be less than what was already paid or credited."),
+    "credit_above_outstanding": _l("A credit note can take off at most %(outstanding)s."),
+    "payment_above_outstanding": _l(
+        "This invoice only owes %(outstanding)s. Record the rest on the invoice it pays."
+    ),
+    "attachment_not_pdf": _l("The file is not a PDF."),
+    "attachment_too_large": _l("The file is larger than %(mb)s MB."),
     "billed_from_invalid": _l("Charging must start within the lease, on or after its start."),
     "index_value_implausible": _l("An annual variation is a few percent: check the value."),
     # rent book import (CSV)
@@ -110,12 +121,19 @@ MESSAGES = {
 
 # Things the law would question: shown as warnings, they do not block the landlord.
 WARNINGS = {
+    "vat_mismatch": _l(
+        "Base plus VAT make %(expected)s, but the total is %(total)s. Check the invoice."
+    ),
     "import_backdated": _l(
         "This lease is already running: Amparo will charge its rent from %(since)s on. Add any "
         "older unpaid rent on the lease's page."
     ),
     "import_party_known": _l(
         "The NIF/NIE/CIF %(tax_id)s already belongs to %(name)s: the lease will use that person."
+    ),
+    "consumer_needs_demand": _l(
+        "A consumer owes the legal interest only from a formal demand (Código Civil arts. 1100 "
+        "and 1108): send one to start it."
     ),
     "irav_expected": _l(
         "Housing leases signed from 25 May 2023 are updated by the IRAV index, not the IPC "

@@ -16,15 +16,19 @@ from tenants.db import Base, TenantOwned, utcnow
 
 Money = Numeric(12, 2)
 
-CHARGE_KINDS = ("rent", "invoice", "other")
+CHARGE_KINDS = ("rent", "invoice", "credit_note", "other")
 LINE_KINDS = ("rent", "community", "utilities", "ibi", "other")
 PAYMENT_METHODS = ("transfer", "direct_debit", "cash", "card", "other")
 
 
 class Charge(TenantOwned, Base):
     __tablename__ = "charges"
-    # Exactly one rent charge per lease and period, whatever the cron does.
-    __table_args__ = (UniqueConstraint("lease_id", "kind", "period_start"),)
+    __table_args__ = (
+        # Exactly one rent charge per lease and period, whatever the cron does.
+        UniqueConstraint("lease_id", "kind", "period_start"),
+        # An invoice number (and a credit note number) is unique in its workspace.
+        UniqueConstraint("tenant_id", "kind", "number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="rent")
@@ -42,6 +46,22 @@ class Charge(TenantOwned, Base):
     paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Invoices (kind "invoice") and credit notes (kind "credit_note"):
+    number: Mapped[str | None] = mapped_column(String(40))
+    issue_date: Mapped[date | None]
+    base: Mapped[Decimal | None] = mapped_column(Money)  # taxable base
+    vat: Mapped[Decimal | None] = mapped_column(Money)  # VAT amount
+    credited: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0"), server_default="0"
+    )  # taken off by credit notes
+    credits_charge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("charges.id", ondelete="CASCADE"), index=True
+    )  # on a credit note: the invoice it corrects
+    disputed_at: Mapped[datetime | None]
+    dispute_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    written_off_at: Mapped[datetime | None]
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
 
     lines: Mapped[list[ChargeLine]] = relationship(
         back_populates="charge",
@@ -52,7 +72,7 @@ class Charge(TenantOwned, Base):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.paid
+        return self.amount - self.credited - self.paid
 
     @property
     def ordered_lines(self) -> list[ChargeLine]:
@@ -61,8 +81,12 @@ class Charge(TenantOwned, Base):
 
     @property
     def status(self) -> str:
-        if self.paid >= self.amount:
+        if self.outstanding <= 0:
             return "paid"
+        if self.written_off_at is not None:
+            return "written_off"
+        if self.disputed_at is not None:
+            return "disputed"
         if self.paid > 0:
             return "partly_paid"
         return "open"

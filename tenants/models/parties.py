@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, TenantOwned, utcnow
@@ -28,6 +28,9 @@ class Party(TenantOwned, Base):
     province: Mapped[str | None] = mapped_column(String(50))
     country: Mapped[str] = mapped_column(String(2), default="ES")
     language: Mapped[str] = mapped_column(String(2), default="es")
+    # A business debtor owes Ley 3/2004 interest and 40 EUR per late invoice; a consumer
+    # (a residential renter, a private client) only the legal interest. A CIF implies business.
+    is_business: Mapped[bool] = mapped_column(default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -22,6 +22,7 @@ PARTY_FIELDS = (
     "province",
     "language",
     "notes",
+    "is_business",
 )
 
 
@@ -58,13 +59,16 @@ def _clean(fields: dict) -> dict:
     if "tax_id" in data:
         data["tax_id"], data["tax_id_type"] = check_tax_id(data["tax_id"])
         if data["tax_id_type"] == "cif":
-            data["kind"] = "company"  # a CIF always belongs to a company
+            data["kind"] = "company"  # a CIF always belongs to a company…
+    if data.get("kind") == "company":
+        data["is_business"] = True  # …and a company is a business debtor (Ley 3/2004)
     if data.get("email"):
         data["email"] = normalise_email(data["email"])
     if "language" in data and data["language"] not in ("es", "en"):
         data["language"] = "es"
     return {
-        k: (v if v != "" else None) if k not in ("name", "notes") else v for k, v in data.items()
+        k: (v if v != "" else None) if k not in ("name", "notes", "is_business") else v
+        for k, v in data.items()
     }
 
 

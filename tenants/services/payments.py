@@ -86,7 +86,7 @@ def allocate(lease_id: int) -> None:
     charges = list(
         session.scalars(
             select(Charge)
-            .where(Charge.lease_id == lease_id, Charge.paid < Charge.amount)
+            .where(Charge.lease_id == lease_id, Charge.paid + Charge.credited < Charge.amount)
             .order_by(Charge.due_date, Charge.id)
             .with_for_update()
         )

@@ -48,35 +48,55 @@ def _make_rent_book(tag: str) -> dict[str, int]:
 
     number = next(_numbers)
     prop = properties.create_property(
-        name=f"{tag}-building", street="Calle Mayor 1", postal_code="28013", city="Madrid",
+        name=f"{tag}-building",
+        street="Calle Mayor 1",
+        postal_code="28013",
+        city="Madrid",
         province="Madrid",
     )
     unit = properties.add_unit(prop.id, label=f"{tag}-1A")
     renter = parties.create_party(name=f"{tag}-renter", tax_id=_valid_dni(10_000_000 + number))
-    guarantor = parties.create_party(name=f"{tag}-guarantor",
-                                     tax_id=_valid_dni(20_000_000 + number))
+    guarantor = parties.create_party(
+        name=f"{tag}-guarantor", tax_id=_valid_dni(20_000_000 + number)
+    )
     lease = leases.create_lease(
         leases.LeaseInput(
-            unit_id=unit.id, renter_ids=[renter.id], guarantor_ids=[guarantor.id],
-            start_date=date(2025, 1, 1), rent="700", payment_method="cash",
-            extras=[("community", f"{tag}-community", "40")], deposit_region="madrid",
+            unit_id=unit.id,
+            renter_ids=[renter.id],
+            guarantor_ids=[guarantor.id],
+            start_date=date(2025, 1, 1),
+            rent="700",
+            payment_method="cash",
+            extras=[("community", f"{tag}-community", "40")],
+            deposit_region="madrid",
         )
     )
     charges.generate_rent_charges(date(2025, 1, 1))
-    payments.record_payment(lease_id=lease.id, received_on=date(2025, 1, 3), amount="300",
-                            reference=f"{tag}-payment")
+    payments.record_payment(
+        lease_id=lease.id, received_on=date(2025, 1, 3), amount="300", reference=f"{tag}-payment"
+    )
     deposit = leases.deposit_of(lease.id)
     deposits.add_deduction(deposit.id, kind="damages", description=f"{tag}-damage", amount="10")
-    update = RentUpdate(lease_id=lease.id, effective_on=date(2026, 1, 1), index="ipc",
-                        index_value=2, old_rent=700, new_rent=714)
+    update = RentUpdate(
+        lease_id=lease.id,
+        effective_on=date(2026, 1, 1),
+        index="ipc",
+        index_value=2,
+        old_rent=700,
+        new_rent=714,
+    )
     statement = BankStatement(filename=f"{tag}.csv", sha256=f"{number:064d}")
     line = BankLine(booked_on=date(2025, 1, 3), amount=700, concept=f"{tag}-transfer")
     statement.lines.append(line)
     db.session.add_all([update, statement])
     db.session.flush()
     return {
-        "property_id": prop.id, "party_id": renter.id, "lease_id": lease.id,
-        "update_id": update.id, "statement_id": statement.id, "line_id": line.id,
+        "property_id": prop.id,
+        "party_id": renter.id,
+        "lease_id": lease.id,
+        "update_id": update.id,
+        "statement_id": statement.id,
+        "line_id": line.id,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -176,6 +177,7 @@ def settings(database_url, smtp_server, tmp_root) -> dict:
         "SMTP_STARTTLS": False,
         "SMTP_TIMEOUT": 5,
         "JOB_RETRY_INTERVALS": "0",
+        "DOCUMENTS_DIR": str(tmp_root / "documents"),
         "LOG_LEVEL": "WARNING",
     }
 
@@ -203,14 +205,15 @@ def app(settings):
 
 
 @pytest.fixture(autouse=True)
-def _clean_state(request, admin_engine):
-    """Every test starts with empty tables and an empty Redis database."""
+def _clean_state(request, admin_engine, settings):
+    """Every test starts with empty tables, an empty Redis database and no documents."""
     Redis.from_url(REDIS_URL).flushdb()
     yield
     from tenants import db
 
     db.session.remove()
     _empty_tables(admin_engine)
+    shutil.rmtree(settings["DOCUMENTS_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
 
     from web.admin import bp as admin_bp
+    from web.api import bp as api_bp
     from web.auth import bp as auth_bp
     from web.home import bp as home_bp
     from web.workspaces import bp as workspaces_bp
@@ -42,6 +43,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(workspaces_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
     if app.config["DEV_MAILBOX"]:
         from web.devmail import bp as devmail_bp
 

@@ -6,16 +6,28 @@ Idempotent: running it again finds what exists and adds only what is missing. La
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
+from stdnum.es import cif, dni
 
 from jobs.rentals import today_in_spain
 from tenants.db import session, tenant_context
-from tenants.models import Charge, Lease, Payment, Property, WorkspaceKind
-from tenants.services import accounts, charges, deposits, leases, parties, payments, periods
+from tenants.models import Charge, Lease, Party, Payment, Property, WorkspaceKind
+from tenants.services import (
+    accounts,
+    charges,
+    deposits,
+    invoices,
+    leases,
+    parties,
+    payments,
+    periods,
+)
 from tenants.services import properties as property_service
 from tenants.services import workspaces as ws_service
 
@@ -58,6 +70,8 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
                 raise RuntimeError(f"{slug} exists but {email} is not a member")
             if kind == WorkspaceKind.LANDLORD:
                 seed_rent_book(today)
+            elif kind == WorkspaceKind.BUSINESS:
+                seed_invoices(today)
         yield f"{slug:15} {email}"
 
 
@@ -307,3 +321,151 @@ def _pay_rent(spec: DemoLease, lease: Lease, today: date) -> None:
             method=lease.payment_method,
             reference=reference,
         )
+
+
+# --- the demo business's invoices -----------------------------------------------------------
+
+COMPANY_NAMES = (
+    "Distribuciones Levante",
+    "Talleres Ebro",
+    "Construcciones Duero",
+    "Hostelería Atlántica",
+    "Panadería Hermanos Ruiz",
+    "Logística Meseta",
+    "Ferretería El Clavo",
+    "Gráficas Mediterráneo",
+    "Clínica Dental Sonrisa",
+    "Agrícola Campo Verde",
+    "Muebles Ribera",
+    "Transportes Cierzo",
+    "Informática Nube",
+    "Restaurante La Lonja",
+    "Electricidad Voltio",
+    "Textil Alcoy",
+    "Bodegas Tierra Alta",
+    "Consultoría Ágora",
+    "Farmacia Central",
+    "Hotel Mirador",
+    "Pinturas Arcoíris",
+    "Reformas Integrales Sur",
+    "Seguridad Vigía",
+    "Limpiezas Brillo",
+    "Academia Saber",
+    "Óptica Visión",
+    "Imprenta Gutenberg",
+    "Cafetería Aroma",
+    "Jardinería Edén",
+    "Climatización Polar",
+    "Carpintería Roble",
+    "Autoescuela Volante",
+)
+CONSUMER_NAMES = (
+    "María López Fernández",
+    "Antonio García Sánchez",
+    "Carmen Martínez Ruiz",
+    "Francisco Jiménez Romero",
+    "Isabel Navarro Torres",
+    "Manuel Domínguez Gil",
+    "Rosa Vázquez Ramos",
+    "Javier Serrano Molina",
+)
+INVOICES = 300
+HISTORY_DAYS = 548  # 18 months
+VAT = Decimal("0.21")
+
+
+def demo_clients() -> list[tuple[str, str, str]]:
+    """(name, kind, tax id): 32 companies with valid CIFs, 8 consumers with valid DNIs."""
+    clients = []
+    for n, name in enumerate(COMPANY_NAMES, start=1):
+        body = f"B{8_640_000 + n * 1_337:07d}"
+        clients.append((f"{name} S.L.", "company", body + cif.calc_check_digits(body)[0]))
+    for n, name in enumerate(CONSUMER_NAMES, start=1):
+        body = f"{40_000_000 + n * 765_431:08d}"
+        clients.append((name, "person", body + dni.calc_check_digit(body)))
+    return clients
+
+
+def seed_invoices(today: date) -> None:
+    """40 clients and 300 invoices over 18 months: paid on time or late, partly paid, overdue,
+    disputed, written off, one credit note. Deterministic from `today`.
+
+    Idempotent: clients are found by tax id and invoices by number; the payments, disputes,
+    write-offs and the credit note are recorded only on the invoices created by this run.
+    """
+    existing = {
+        p.tax_id: p for p in session.scalars(select(Party).where(Party.tax_id.is_not(None)))
+    }
+    clients = []
+    for number, (name, kind, tax_id) in enumerate(demo_clients(), start=1):
+        party = existing.get(tax_id) or parties.create_party(
+            name=name, kind=kind, tax_id=tax_id, email=f"cliente{number}@example.com"
+        )
+        clients.append(party)
+    taken = set(
+        session.scalars(select(Charge.number).where(Charge.kind.in_(("invoice", "credit_note"))))
+    )
+    rng = random.Random(4)  # noqa: S311 - demo data, not a secret
+    start = today - timedelta(days=HISTORY_DAYS)
+    sequence: dict[int, int] = {}
+    overdue_unpaid = []
+    for n in range(INVOICES):
+        issued = start + timedelta(days=n * HISTORY_DAYS // INVOICES)
+        sequence[issued.year] = sequence.get(issued.year, 0) + 1
+        number = f"F-{issued.year}-{sequence[issued.year]:04d}"
+        client = clients[rng.randrange(len(clients))] if n % 5 else clients[n % 6]
+        base = Decimal(rng.randrange(15_000, 900_000)) / 100
+        if not client.is_business:
+            base = (base / 10).quantize(Decimal("0.01"))
+        vat = (base * VAT).quantize(Decimal("0.01"))
+        due = issued + timedelta(days=rng.choice((30, 30, 45, 60)))
+        fate, days = rng.random(), rng.randrange(0, 90)
+        if number in taken:
+            continue
+        invoice = invoices.create_invoice(
+            invoices.InvoiceInput(
+                party_id=client.id,
+                number=number,
+                issue_date=issued,
+                due_date=due,
+                total=base + vat,
+                base=base,
+                vat=vat,
+                description=f"Suministros {issued:%m/%Y}",
+            )
+        )
+        total = invoice.amount
+        if due >= today:
+            if fate < 0.3:  # paid early
+                _pay(invoice, issued + timedelta(days=days % ((today - issued).days + 1)))
+        elif fate < 0.55:  # on time
+            _pay(invoice, due - timedelta(days=days % 10))
+        elif fate < 0.77:  # late
+            _pay(invoice, min(due + timedelta(days=5 + days), today))
+        elif fate < 0.85:  # partly paid, the rest owed
+            _pay(invoice, due, (total * Decimal("0.4")).quantize(Decimal("0.01")))
+        else:
+            overdue_unpaid.append(invoice)
+    for invoice in overdue_unpaid[-12::3]:  # a few recent ones the client contests
+        invoices.set_disputed(invoice.id, "El cliente dice que el pedido llegó incompleto.")
+    for invoice in overdue_unpaid[:2]:  # the two oldest: given up
+        invoices.write_off(invoice.id)
+    note_number = f"R-{today.year}-0001"
+    if len(overdue_unpaid) > 4 and note_number not in taken:
+        corrected = overdue_unpaid[4]
+        invoices.create_credit_note(
+            corrected.id,
+            number=note_number,
+            issue_date=today - timedelta(days=3),
+            amount=(corrected.amount * Decimal("0.1")).quantize(Decimal("0.01")),
+        )
+    session.flush()
+
+
+def _pay(invoice: Charge, on: date, amount: Decimal | None = None) -> None:
+    invoices.record_invoice_payment(
+        invoice.id,
+        received_on=on,
+        amount=amount or invoice.amount,
+        reference=f"Pago {invoice.number}",
+    )

@@ -56,7 +56,10 @@ def init_app(app) -> None:
         title, message = messages.get(
             exc.code, (exc.name, _("The request could not be processed."))
         )
-        return _page(exc.code or 500, title, message)
+        response = app.make_response(_page(exc.code or 500, title, message))
+        if getattr(exc, "valid_methods", None):  # a 405 says what is allowed (RFC 9110)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc):

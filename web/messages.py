@@ -85,6 +85,29 @@ MESSAGES = {
     "import_rows_overlap": _l("Row %(row)s of this file already lets this unit for those dates."),
     "import_address_in_row": _l("The address of this property has a problem in row %(row)s."),
     "import_expired": _l("This import expired or was changed. Upload the file again."),
+    # invoice import
+    "invoice_import_no_rows": _l("The file has a header but no invoices under it."),
+    "invoice_import_too_many_rows": _l("The file has too many rows: at most %(max)s at a time."),
+    "invoice_import_rows_invalid": _l(
+        "%(count)s problem(s) in the file. Nothing was imported: fix them and upload it again."
+    ),
+    "invoice_import_column_required": _l("Choose the column that holds this."),
+    "invoice_import_column_twice": _l("The column “%(column)s” is already used for another field."),
+    "invoice_import_required": _l("This cell is empty, and it is needed."),
+    "invoice_import_too_long": _l("This is too long: at most %(max)s characters."),
+    "invoice_import_number_repeated": _l(
+        "The invoice number %(value)s is also in row %(first)s of this file."
+    ),
+    "invoice_import_tax_id_invalid": _l(
+        "“%(value)s” is not a valid NIF, NIE or CIF. Check the letters and digits."
+    ),
+    "invoice_import_email_invalid": _l("“%(value)s” is not a valid email address."),
+    "invoice_import_date_invalid": _l("“%(value)s” is not a date. Write it as dd/mm/yyyy."),
+    "invoice_import_amount_invalid": _l("“%(value)s” is not an amount. Write it as 1.234,56."),
+    "invoice_import_amount_not_positive": _l("“%(value)s”: the amount must be more than zero."),
+    "invoice_import_currency_unknown": _l(
+        "“%(value)s” is not a currency: use a 3-letter ISO code such as EUR."
+    ),
     # bank statements
     "bank_not_csv": _l(
         "This is not a CSV file. If your bank gave you an Excel or PDF file, download its CSV "

@@ -22,7 +22,12 @@ from tenants.services.parties import get_party
 from tenants.services.payments import parse_amount
 from tenants.services.periods import money
 
-CURRENCIES = frozenset(list_currencies())
+# ISO 4217 codes that babel lists but nobody invoices in: "no currency" (XXX), testing (XTS),
+# precious metals, SDR and bond-market units, and withdrawn units of account.
+NOT_CURRENCIES = frozenset(
+    "XXX XTS XAU XAG XPT XPD XDR XSU XUA XBA XBB XBC XBD XEU XFO XFU XRE".split()
+)
+CURRENCIES = frozenset(list_currencies()) - NOT_CURRENCIES
 VAT_TOLERANCE = Decimal("0.01")
 
 

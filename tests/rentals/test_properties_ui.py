@@ -287,7 +287,9 @@ def test_properties_and_people_are_in_the_menu_of_landlords_only(
 
     _id, shop = create_workspace(name="Tienda Ana", kind="business")
     page = landlord.client.get(f"/w/{shop}/").get_data(as_text=True)
-    assert "/properties" not in page and "/parties" not in page
+    assert "/properties" not in page and "/leases" not in page
+    # A business sees the same people pages, as its clients.
+    assert f'href="/w/{shop}/parties"' in page
 
 
 @pytest.mark.smoke

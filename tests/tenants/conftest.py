@@ -42,9 +42,12 @@ def _make_rent_book(tag: str) -> dict[str, int]:
     """One object of every rent-book kind in the current tenant, through the services."""
     from datetime import date
 
+    from flask import current_app
+
     from tenants import db
     from tenants.models import BankLine, BankStatement, RentUpdate
-    from tenants.services import charges, deposits, leases, parties, payments, properties
+    from tenants.services import charges, deposits, invoices, leases, parties, payments, properties
+    from tenants.storage import DocumentStore
 
     number = next(_numbers)
     prop = properties.create_property(
@@ -89,6 +92,18 @@ def _make_rent_book(tag: str) -> dict[str, int]:
     line = BankLine(booked_on=date(2025, 1, 3), amount=700, concept=f"{tag}-transfer")
     statement.lines.append(line)
     db.session.add_all([update, statement])
+    client = parties.create_party(name=f"{tag}-client", is_business=True)
+    invoice = invoices.create_invoice(
+        invoices.InvoiceInput(
+            party_id=client.id,
+            number=f"{tag}-F{number}",
+            issue_date=date(2025, 1, 1),
+            due_date=date(2025, 1, 31),
+            total="121",
+        )
+    )
+    pdf = DocumentStore(current_app.config["DOCUMENTS_DIR"]).put(b"%PDF-1.4 " + tag.encode())
+    invoices.attach_document(invoice.id, sha256=pdf, filename=f"{tag}.pdf")
     db.session.flush()
     return {
         "property_id": prop.id,
@@ -97,6 +112,7 @@ def _make_rent_book(tag: str) -> dict[str, int]:
         "update_id": update.id,
         "statement_id": statement.id,
         "line_id": line.id,
+        "invoice_id": invoice.id,
     }
 
 

@@ -25,6 +25,7 @@ ID_ARGUMENTS = {
     "update_id": "RentUpdate",
     "statement_id": "BankStatement",
     "line_id": "BankLine",
+    "invoice_id": "Charge",
 }
 # Query-string arguments that carry ids (e.g. /members?run=<id> shows a job's progress).
 ID_QUERY_ARGUMENTS = {"run": "run_id"}

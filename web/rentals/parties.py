@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     EmailField,
     RadioField,
     SelectChoice,
@@ -50,6 +51,13 @@ class PartyForm(FlaskForm):
         _l("NIF, NIE or CIF"),
         validators=[Length(max=20)],
         description=_l("A CIF makes it a company."),
+    )
+    is_business = BooleanField(
+        _l("Business client"),
+        description=_l(
+            "A company or a self-employed professional: late payment law (Ley 3/2004) applies. "
+            "A CIF makes it a business."
+        ),
     )
     email = EmailField(_l("Email"), validators=[Length(max=254)])
     phone = TelField(_l("Phone"), validators=[Length(max=32)])

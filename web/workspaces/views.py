@@ -14,7 +14,7 @@ from jobs.invitations import deliver_invitations
 from jobs.rentals import today_in_spain
 from tenants import db
 from tenants.models import JobRun, WorkspaceKind
-from tenants.services import rent_dashboard
+from tenants.services import business_dashboard, rent_dashboard
 from tenants.services import workspaces as ws_service
 from tenants.services.errors import NotFound, ServiceError
 from web.messages import apply_to_form, message_for
@@ -26,14 +26,17 @@ MAX_INVITES_AT_ONCE = 50
 
 @bp.get("/")
 def dashboard():
-    rent_book = None
+    rent_book = receivables = None
     if g.workspace.kind == WorkspaceKind.LANDLORD:
         rent_book = rent_dashboard.landlord_dashboard(today_in_spain())
+    elif g.workspace.kind == WorkspaceKind.BUSINESS:
+        receivables = business_dashboard.business_dashboard(today_in_spain())
     return render_template(
         f"workspaces/dashboard_{g.workspace.kind.value}.html",
         activity=ws_service.recent_activity(),
         members=ws_service.list_members(),
         rent_book=rent_book,
+        receivables=receivables,
     )
 
 

@@ -1,0 +1,174 @@
+"""RFC 9457 problem details, and the strict parsing of JSON request bodies."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import jsonify, request
+
+from tenants.services.errors import ServiceError
+from web.messages import message_for
+
+PROBLEM_BASE = "https://amparo.es/problems/"
+MAX_ID = 2**31 - 1
+MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MONEY_RE = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, title: str, detail: str, errors: list | None = None):
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+
+
+def problem(status: int, title: str, detail: str, *, errors: list | None = None, kind=None):
+    body = {
+        "type": PROBLEM_BASE + (kind or str(status)),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def invalid(field: str | None, code: str, message: str) -> ApiError:
+    return ApiError(
+        422,
+        "Validation failed",
+        message,
+        errors=[{"field": field or "", "code": code, "message": message}],
+    )
+
+
+def service_problem(exc: ServiceError):
+    message = message_for(exc)
+    return problem(
+        422,
+        "Validation failed",
+        message,
+        errors=[{"field": exc.field or "", "code": exc.code, "message": message}],
+        kind="validation",
+    )
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body(allowed: set[str]) -> dict:
+    """The request body as a JSON object with only `allowed` keys, or a 400/422 problem."""
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "Malformed JSON", "The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, "Malformed JSON", "The request body must be a JSON object.")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        errors = [
+            {"field": key[:100], "code": "unknown_field", "message": "Unknown field."}
+            for key in unknown
+        ]
+        raise ApiError(422, "Validation failed", "The body has unknown fields.", errors=errors)
+    return data
+
+
+# --- typed values (field names are the API's) ---------------------------------------------------
+
+
+def text(data: dict, field: str, max_length: int, *, nullable: bool = True) -> str | None:
+    value = data.get(field)
+    if value is None:
+        if not nullable:
+            raise invalid(field, "required", "This field is required.")
+        return None
+    if not isinstance(value, str):
+        raise invalid(field, "type", "Must be a string.")
+    if len(value) > max_length:
+        raise invalid(field, "too_long", f"At most {max_length} characters.")
+    if "\x00" in value:
+        raise invalid(field, "invalid_character", "Contains a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") is valid JSON, not text
+        raise invalid(field, "invalid_character", "Not valid Unicode text.") from exc
+    return value
+
+
+def boolean(data: dict, field: str) -> bool:
+    value = data.get(field)
+    if not isinstance(value, bool):
+        raise invalid(field, "type", "Must be true or false.")
+    return value
+
+
+def integer_id(data: dict, field: str) -> int:
+    value = data.get(field)
+    if value is None:
+        raise invalid(field, "required", "This field is required.")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(field, "type", "Must be an integer.")
+    if not 1 <= value <= MAX_ID:
+        raise invalid(field, "not_found", "No such object in this workspace.")
+    return value
+
+
+def iso_date(value, field: str) -> date:
+    if value is None:
+        raise invalid(field, "required", "This field is required.")
+    if not isinstance(value, str) or not DATE_RE.fullmatch(value):
+        raise invalid(field, "date_invalid", "Must be a date as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise invalid(field, "date_invalid", "Must be a date as YYYY-MM-DD.") from exc
+
+
+def money_value(value, field: str, *, nullable: bool = False) -> Decimal | None:
+    """A non-negative amount as a string "1210.00" (or a JSON number) of at most 2 decimals."""
+    if value is None:
+        if nullable:
+            return None
+        raise invalid(field, "required", "This field is required.")
+    if isinstance(value, bool):
+        raise invalid(field, "type", 'Must be an amount such as "1210.00".')
+    if isinstance(value, str):
+        if not MONEY_RE.fullmatch(value):
+            raise invalid(field, "amount_invalid", 'Must be an amount such as "1210.00".')
+        value = Decimal(value)
+    elif isinstance(value, int):
+        if not 0 <= value <= MAX_MONEY:
+            raise invalid(field, "amount_too_large", "The amount is out of range.")
+        value = Decimal(value)
+    elif not isinstance(value, Decimal):
+        raise invalid(field, "type", 'Must be an amount such as "1210.00".')
+    try:
+        ok = value.is_finite() and 0 <= value <= MAX_MONEY
+        ok = ok and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        ok = False
+    if not ok:
+        raise invalid(field, "amount_invalid", "Must be 0 to 9999999999.99 with 2 decimals.")
+    return value
+
+
+def money_out(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def path_id(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        from tenants.services.errors import NotFound
+
+        raise NotFound(value)
+    return value

@@ -8,6 +8,7 @@ processes must see committed rows.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -90,6 +91,11 @@ def is_postgres(database_url) -> bool:
 
 
 def _empty_tables(engine) -> None:
+    """Back to a freshly migrated database: no rows but the reference data the migrations seed
+    (legal and late-payment rates, IPC/IRAV values), put back as migration 0002 writes it."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
     from tenants.db import Base
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -99,6 +105,16 @@ def _empty_tables(engine) -> None:
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+        with Operations.context(MigrationContext.configure(conn)):
+            _migration("0002")._seed_rates()
+
+
+def _migration(revision: str):
+    path = next((ROOT / "tenants" / "migrations" / "versions").glob(f"{revision}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"amparo_migration_{revision}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # --- SMTP -------------------------------------------------------------------------------------
@@ -202,6 +218,20 @@ def app(settings):
     from tenants.db import SessionFactory
 
     SessionFactory.kw["bind"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """Argon2id at minimal cost inside the test process: hashing is not what most tests test,
+    and the real cost would dominate the suite. Workers and servers started as subprocesses
+    keep the real parameters."""
+    from argon2 import PasswordHasher
+
+    from tenants.services import secrets
+
+    monkeypatch.setattr(
+        secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture(autouse=True)

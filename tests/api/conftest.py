@@ -2,44 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select
-
-from tests.conftest import ROOT
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Argon2 at minimal cost: creating the workspace's owner is not what these tests test."""
-    from argon2 import PasswordHasher
-
-    from tenants.services import secrets
-
-    monkeypatch.setattr(
-        secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
-@pytest.fixture
-def seeded_rates(admin_engine):
-    """The rates migration 0002 seeds (tests/conftest.py empties these tables after each test)."""
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-
-    from tenants.models import InterestRate
-
-    with admin_engine.begin() as connection:
-        if connection.scalar(select(func.count()).select_from(InterestRate)):
-            return
-        path = next((ROOT / "tenants" / "migrations" / "versions").glob("0002_*.py"))
-        spec = importlib.util.spec_from_file_location("amparo_migration_0002", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        with Operations.context(MigrationContext.configure(connection)):
-            migration._seed_rates()
 
 
 @dataclass

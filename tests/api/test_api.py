@@ -338,7 +338,7 @@ def test_huge_ids_are_404_not_500(api, ws_a):
     _problem(api("GET", f"/clients/{2**31}", ws_a), 404)
 
 
-def test_as_of_includes_the_claim_for_a_late_business_invoice(api, ws_a, seeded_rates):
+def test_as_of_includes_the_claim_for_a_late_business_invoice(api, ws_a):
     client = _client(api, ws_a, tax_id=CIF)
     invoice = _invoice(api, ws_a, client["id"])
     response = api("GET", f"/invoices/{invoice['id']}?as_of=2025-06-30", ws_a)

@@ -3,57 +3,12 @@ made through the real services, and the legal rates and rent indexes the migrati
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
-
-from tests.conftest import ROOT
 
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Argon2 at minimal cost: creating the landlord's owner is not what these tests test."""
-    from argon2 import PasswordHasher
-
-    from tenants.services import secrets
-
-    monkeypatch.setattr(
-        secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
-def _seed_rates(connection) -> None:
-    """Run the seeding step of migration 0002 itself, so the tests see exactly its values."""
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-
-    path = next((ROOT / "tenants" / "migrations" / "versions").glob("0002_*.py"))
-    spec = importlib.util.spec_from_file_location("amparo_migration_0002", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    with Operations.context(MigrationContext.configure(connection)):
-        migration._seed_rates()
-
-
-@pytest.fixture(autouse=True)
-def seeded_rates(admin_engine):
-    """The interés legal del dinero, the late-payment rates and the IPC/IRAV values of the
-    migration. tests/conftest.py empties every table after each test, these platform tables
-    included, so they are put back before each test here."""
-    from tenants.models import InterestRate, RentIndexValue
-
-    with admin_engine.begin() as connection:
-        rates = connection.scalar(select(func.count()).select_from(InterestRate))
-        values = connection.scalar(select(func.count()).select_from(RentIndexValue))
-        if not rates and not values:
-            _seed_rates(connection)
-        else:
-            assert rates and values, "one seeded table is empty and the other is not"
 
 
 @pytest.fixture

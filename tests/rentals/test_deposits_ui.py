@@ -30,18 +30,6 @@ from tests.rentals.lease_pages import (
 NO_EXTRAS = {"extras-0-description": "", "extras-0-amount": ""}
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Argon2 at minimal cost: logging in is not what these tests test."""
-    from argon2 import PasswordHasher
-
-    from tenants.services import secrets
-
-    monkeypatch.setattr(
-        secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
 @pytest.fixture
 def book(app, create_workspace, make_client):
     return open_book(app, create_workspace, make_client)

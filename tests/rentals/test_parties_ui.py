@@ -13,7 +13,6 @@ from tests.rentals import test_properties_ui as ui
 from tests.rentals.test_properties_ui import add_property, add_unit, count, field_error, submit
 
 # Fixtures shared with the properties tests.
-_cheap_password_hashing = ui._cheap_password_hashing
 landlord = ui.landlord
 viewer = ui.viewer
 message = ui.message

@@ -29,18 +29,6 @@ MAYOR = {
 # --- fixtures shared with test_parties_ui -----------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Argon2 at minimal cost: these tests log in a lot, and passwords are not what they test."""
-    from argon2 import PasswordHasher
-
-    from tenants.services import secrets
-
-    monkeypatch.setattr(
-        secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
 @pytest.fixture
 def landlord(create_workspace, make_client) -> Tenant:
     workspace_id, slug = create_workspace()

@@ -11,19 +11,6 @@ from sqlalchemy import select
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Argon2 with minimal cost: these tests log in and create users a lot, and passwords are
-    not what they test."""
-    from argon2 import PasswordHasher
-
-    from tenants.services import secrets
-
-    monkeypatch.setattr(
-        secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
 def tenant_tables() -> list[str]:
     """The table of every TenantOwned model (the ones scoping and RLS must cover)."""
     import tenants.models  # noqa: F401 - every model on the registry

@@ -135,13 +135,19 @@ def list_invoices(
     party_id: int | None = None,
     status: str | None = None,
     today: date | None = None,
+    issued_from: date | None = None,
+    issued_to: date | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Charge]:
-    """Invoices, newest first, filtered by debtor and by status (open/overdue/paid/…)."""
+    """Invoices, newest first, filtered by debtor, status (open/overdue/paid/…) and issue date."""
     query = select(Charge).where(Charge.kind == "invoice")
     if party_id is not None:
         query = query.where(Charge.party_id == party_id)
+    if issued_from is not None:
+        query = query.where(Charge.issue_date >= issued_from)
+    if issued_to is not None:
+        query = query.where(Charge.issue_date <= issued_to)
     open_ = Charge.paid + Charge.credited < Charge.amount
     if status == "paid":
         query = query.where(~open_)

@@ -332,26 +332,14 @@ def list_invoices():
         raise invalid("status", "choice_invalid", "Must be one of: " + ", ".join(INVOICE_STATUSES))
     client_id = _query_int("client_id", 1, 2**31 - 1)
     issued_from, issued_to = _query_date("issued_from"), _query_date("issued_to")
-    query = select(Charge).where(Charge.kind == "invoice")
-    if client_id is not None:
-        query = query.where(Charge.party_id == client_id)
-    if issued_from is not None:
-        query = query.where(Charge.issue_date >= issued_from)
-    if issued_to is not None:
-        query = query.where(Charge.issue_date <= issued_to)
-    open_ = Charge.paid + Charge.credited < Charge.amount
-    if status == "paid":
-        query = query.where(~open_)
-    elif status in ("open", "overdue"):
-        query = query.where(open_, Charge.written_off_at.is_(None))
-        if status == "overdue":
-            query = query.where(Charge.due_date < date.today())
-    elif status == "disputed":
-        query = query.where(open_, Charge.disputed_at.is_not(None))
-    elif status == "written_off":
-        query = query.where(Charge.written_off_at.is_not(None))
-    query = query.order_by(Charge.issue_date.desc(), Charge.id.desc())
-    rows = list(db.session.scalars(query.limit(limit + 1).offset(offset)))
+    rows = invoices.list_invoices(
+        party_id=client_id,
+        status=status,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        limit=limit + 1,
+        offset=offset,
+    )
     return jsonify(_listing(rows, limit, offset, page, _invoice_json))
 
 

@@ -324,6 +324,64 @@ def create_workspace(app, create_user):
     return create
 
 
+# --- what a page shows: Spanish (the default language), HTML-escaped ---------------------
+
+
+@pytest.fixture
+def es(app):
+    """A UI text as the page shows it."""
+    from flask_babel import force_locale, gettext
+    from markupsafe import escape
+
+    def translate(msgid: str, **params) -> str:
+        with app.test_request_context(), force_locale("es"):
+            return str(escape(gettext(msgid, **params)))
+
+    return translate
+
+
+@pytest.fixture
+def message(app):
+    """A service error (ServiceError code) as the page shows it."""
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    from tenants.services.errors import ServiceError
+    from web.messages import message_for
+
+    def text_of(code: str, **params) -> str:
+        with app.test_request_context(), force_locale("es"):
+            return str(escape(message_for(ServiceError(code, **params))))
+
+    return text_of
+
+
+@pytest.fixture
+def money(app):
+    """An amount as the page shows it, e.g. "9,16 €"."""
+    from decimal import Decimal
+
+    from flask_babel import force_locale, format_currency
+    from markupsafe import escape
+
+    def fmt(value) -> str:
+        with app.test_request_context(), force_locale("es"):
+            return str(escape(format_currency(Decimal(value), "EUR")))
+
+    return fmt
+
+
+@pytest.fixture
+def rows(admin_engine):
+    """Rows as dicts, read from outside the app (as the owner: no tenant scoping, no RLS)."""
+
+    def query(statement: str, **params) -> list[dict]:
+        with admin_engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(text(statement), params)]
+
+    return query
+
+
 def login(client, email="ana@example.com", password=PASSWORD):
     response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]

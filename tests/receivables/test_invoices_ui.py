@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 from markupsafe import escape
-from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -51,52 +50,6 @@ def viewer(app, shop, create_user, make_client):
     client = make_client()
     login(client, "luis@example.com")
     return client
-
-
-@pytest.fixture
-def message(app):
-    """A service error as the page shows it: in Spanish (the default), HTML-escaped."""
-    from tenants.services.errors import ServiceError
-    from web.messages import message_for
-
-    def text_of(code: str, **params) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(message_for(ServiceError(code, **params))))
-
-    return text_of
-
-
-@pytest.fixture
-def es(app):
-    """A UI text as the page shows it: in Spanish (the default), HTML-escaped."""
-    from flask_babel import gettext
-
-    def translate(msgid: str, **params) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(gettext(msgid, **params)))
-
-    return translate
-
-
-@pytest.fixture
-def money(app):
-    """An amount as the page shows it (Spanish format, e.g. "9,16 €")."""
-    from flask_babel import format_currency
-
-    def fmt(value) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(format_currency(Decimal(value), "EUR")))
-
-    return fmt
-
-
-@pytest.fixture
-def rows(admin_engine):
-    def query(statement: str, **params) -> list[dict]:
-        with admin_engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(text(statement), params)]
-
-    return query
 
 
 @pytest.fixture

@@ -15,9 +15,6 @@ from tests.rentals.test_properties_ui import add_property, add_unit, count, fiel
 # Fixtures shared with the properties tests.
 landlord = ui.landlord
 viewer = ui.viewer
-message = ui.message
-es = ui.es
-rows = ui.rows
 in_tenant = ui.in_tenant
 
 MARTA = {

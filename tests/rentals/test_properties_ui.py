@@ -11,9 +11,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from flask_babel import force_locale
-from markupsafe import escape
-from sqlalchemy import text
 
 from tests.conftest import Tenant, login, post_form
 
@@ -51,42 +48,6 @@ def viewer(app, landlord, create_user, make_client):
     client = make_client()
     login(client, "luis@example.com")
     return client
-
-
-@pytest.fixture
-def message(app):
-    """A service error as the page shows it: in Spanish (the default), HTML-escaped."""
-    from tenants.services.errors import ServiceError
-    from web.messages import message_for
-
-    def text_of(code: str, **params) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(message_for(ServiceError(code, **params))))
-
-    return text_of
-
-
-@pytest.fixture
-def es(app):
-    """A UI text as the page shows it: in Spanish (the default), HTML-escaped."""
-    from flask_babel import gettext
-
-    def translate(msgid: str, **params) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(gettext(msgid, **params)))
-
-    return translate
-
-
-@pytest.fixture
-def rows(admin_engine):
-    """Rows as dicts, read from outside the app (as the database owner: no tenant scoping)."""
-
-    def query(statement: str, **params) -> list[dict]:
-        with admin_engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(text(statement), params)]
-
-    return query
 
 
 @pytest.fixture

@@ -108,19 +108,6 @@ def count(admin_engine):
     return rows
 
 
-@pytest.fixture
-def message(app):
-    """A message code as the page shows it to Ana: in Spanish, HTML-escaped."""
-    from tenants.services.errors import ServiceError
-    from web.messages import message_for
-
-    def text_of(code: str, **params) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(message_for(ServiceError(code, **params))))
-
-    return text_of
-
-
 def upload(tenant: Tenant, content: bytes, filename: str = "pisos.csv"):
     path = f"/w/{tenant.slug}/import"
     return tenant.client.post(

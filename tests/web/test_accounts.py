@@ -13,9 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext
 from itsdangerous.timed import TimestampSigner
-from markupsafe import escape
 from sqlalchemy import text
 
 from tenants.services.secrets import sign_link
@@ -32,17 +30,6 @@ CARMEN = {
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def es(app):
-    """A UI text as a Spanish-speaking person sees it in a page: translated, HTML-escaped."""
-
-    def translate(msgid: str, **params) -> str:
-        with app.test_request_context(), force_locale("es"):
-            return str(escape(gettext(msgid, **params)))
-
-    return translate
 
 
 @pytest.fixture

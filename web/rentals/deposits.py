@@ -16,14 +16,14 @@ from wtforms.validators import Length
 from tenants import db
 from tenants.services import deposits, leases, payments
 from tenants.services.errors import NotFound, ServiceError
-from web.messages import apply_to_form, message_for
+from web.messages import message_for
 from web.rentals import bp
 from web.rentals.leases import (
     REGION_LABELS,
     REQUIRED,
+    act_on_lease,
     choices,
     lease_section,
-    render_lease,
     warning_messages,
 )
 
@@ -113,20 +113,8 @@ def _deposit(lease_id: int):
 
 
 def _act(lease, form_name: str, action, done: str):
-    """Validate the form, run the action, commit and go back to the lease; or show errors."""
     form_class, prefix = FORMS[form_name]
-    form = form_class(prefix=prefix)
-    if not form.validate_on_submit():
-        return render_lease(lease, 422, **{form_name: form})
-    try:
-        action(form)
-    except ServiceError as error:
-        db.session.rollback()
-        apply_to_form(form, error)
-        return render_lease(lease, 422, **{form_name: form})
-    db.session.commit()
-    flash(done, "success")
-    return redirect(_back(lease))
+    return act_on_lease(lease, form_name, form_class(prefix=prefix), action, done, "deposit")
 
 
 def _back(lease) -> str:

@@ -438,27 +438,38 @@ def lease_detail(lease_id: int):
     return render_lease(leases.get_lease(lease_id))
 
 
+def act_on_lease(lease, form_name: str, form, action, done: str, anchor: str | None = None):
+    """A form posted from the lease page: validate it, run the service action, commit once and
+    go back to the lease; or show the page again with the errors next to the fields (422)."""
+    if not form.validate_on_submit():
+        return render_lease(lease, 422, **{form_name: form})
+    try:
+        action(form)
+    except ServiceError as error:
+        db.session.rollback()
+        apply_to_form(form, error)
+        return render_lease(lease, 422, **{form_name: form})
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".lease_detail", lease_id=lease.id, _anchor=anchor))
+
+
 @bp.post("/leases/<int:lease_id>/payments")
 def lease_record_payment(lease_id: int):
     lease = leases.get_lease(lease_id)
-    form = PaymentForm(prefix="payment")
-    if not form.validate_on_submit():
-        return render_lease(lease, 422, payment_form=form)
-    try:
-        payments.record_payment(
+    return act_on_lease(
+        lease,
+        "payment_form",
+        PaymentForm(prefix="payment"),
+        lambda form: payments.record_payment(
             lease_id=lease.id,
             received_on=form.received_on.data,
             amount=form.amount.data,
             method=form.method.data,
             reference=form.reference.data,
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        apply_to_form(form, error)
-        return render_lease(lease, 422, payment_form=form)
-    db.session.commit()
-    flash(_("The payment has been recorded."), "success")
-    return redirect(url_for(".lease_detail", lease_id=lease.id))
+        ),
+        _("The payment has been recorded."),
+    )
 
 
 @bp.post("/leases/<int:lease_id>/charges")
@@ -478,42 +489,32 @@ def lease_generate_charges(lease_id: int):
 @bp.post("/leases/<int:lease_id>/charges/other")
 def lease_add_charge(lease_id: int):
     lease = leases.get_lease(lease_id)
-    form = OtherChargeForm(prefix="charge")
-    if not form.validate_on_submit():
-        return render_lease(lease, 422, charge_form=form)
-    try:
-        charges.add_other_charge(
+    return act_on_lease(
+        lease,
+        "charge_form",
+        OtherChargeForm(prefix="charge"),
+        lambda form: charges.add_other_charge(
             lease.id,
             description=form.description.data,
             amount=form.amount.data,
             due_date=form.due_date.data,
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        apply_to_form(form, error)
-        return render_lease(lease, 422, charge_form=form)
-    db.session.commit()
-    flash(_("The charge has been added."), "success")
-    return redirect(url_for(".lease_detail", lease_id=lease.id))
+        ),
+        _("The charge has been added."),
+    )
 
 
 @bp.post("/leases/<int:lease_id>/end")
 def lease_end(lease_id: int):
     lease = leases.get_lease(lease_id)
-    form = EndLeaseForm(prefix="end")
-    if not form.validate_on_submit():
-        return render_lease(lease, 422, end_form=form)
-    try:
-        leases.end_lease(
+    return act_on_lease(
+        lease,
+        "end_form",
+        EndLeaseForm(prefix="end"),
+        lambda form: leases.end_lease(
             lease.id, ended_on=form.ended_on.data, keys_returned_on=form.keys_returned_on.data
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        apply_to_form(form, error)
-        return render_lease(lease, 422, end_form=form)
-    db.session.commit()
-    flash(_("The lease has ended."), "success")
-    return redirect(url_for(".lease_detail", lease_id=lease.id))
+        ),
+        _("The lease has ended."),
+    )
 
 
 # --- rent updates -----------------------------------------------------------------------------

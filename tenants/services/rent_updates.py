@@ -57,27 +57,37 @@ def propose_rent_updates(today: date) -> tuple[list[RentUpdate], list[MissingInd
     leases = session.scalars(
         select(Lease).where(Lease.status == "active", Lease.update_clause != "none")
     ).all()
-    proposed, missing = [], []
-    for lease in leases:
-        effective = next_anniversary(lease, today)
-        if effective is None or (effective - today).days > NOTICE_DAYS:
-            continue
-        exists = session.scalar(
-            select(RentUpdate.id).where(
-                RentUpdate.lease_id == lease.id, RentUpdate.effective_on == effective
+    due = [(lease, next_anniversary(lease, today)) for lease in leases]
+    due = [(lease, day) for lease, day in due if day and (day - today).days <= NOTICE_DAYS]
+    if not due:
+        return [], []
+    # Two queries for the whole batch, not two per lease: what is already proposed, and the
+    # index values the anniversaries need.
+    already = {
+        (lease_id, effective_on)
+        for lease_id, effective_on in session.execute(
+            select(RentUpdate.lease_id, RentUpdate.effective_on).where(
+                RentUpdate.lease_id.in_([lease.id for lease, _day in due])
             )
         )
-        if exists:
+    }
+    months = {index_month_for(day) for _lease, day in due}
+    values = {
+        (row.index, row.month): row.value
+        for row in session.scalars(select(RentIndexValue).where(RentIndexValue.month.in_(months)))
+    }
+    proposed, missing = [], []
+    for lease, effective in due:
+        if (lease.id, effective) in already:
             continue
         if lease.update_clause == "fixed":
             pct, month = lease.update_fixed_pct or Decimal("0"), None
         else:
             month = index_month_for(effective)
-            value = index_value(lease.update_clause, month)
-            if value is None:
+            pct = values.get((lease.update_clause, month))
+            if pct is None:
                 missing.append(MissingIndex(lease.id, lease.update_clause, month))
                 continue
-            pct = value.value
         update = RentUpdate(
             lease_id=lease.id,
             effective_on=effective,

@@ -207,3 +207,30 @@ def test_ipc_on_a_housing_contract_from_25_may_2023_is_questioned(
     lease = make_lease(start=signed_on, signed_on=signed_on, update_clause=clause)
 
     assert (("irav_expected", {}) in lease_warnings(lease)) is warned
+
+
+@pytest.mark.smoke
+def test_proposing_costs_the_same_queries_for_3_or_12_leases(make_lease):
+    """The daily job reads what is proposed and the index values once for the whole book."""
+    from sqlalchemy import event
+
+    from tenants import db
+    from tenants.services import rent_updates
+
+    def queries_for(leases: int) -> int:
+        for _ in range(leases):
+            make_lease(start=date(2024, 3, 1), rent="900", update_clause="ipc")
+        db.session.flush()
+        seen = []
+        engine = db.session.get_bind()
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            proposed, _missing = rent_updates.propose_rent_updates(date(2025, 2, 1))
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert proposed
+        db.session.rollback()
+        return len(seen)
+
+    assert queries_for(3) == queries_for(12)

@@ -26,7 +26,6 @@ from tests.web.test_accounts import (
     tampered,
 )
 
-es = accounts.es  # the fixtures shared with the accounts tests
 sql = accounts.sql
 
 

@@ -3,6 +3,7 @@
 from tenants.models.accounts import User, UserSession
 from tenants.models.activity import ActivityEvent
 from tenants.models.bank import BankLine, BankStatement
+from tenants.models.collections import Case, CaseEvent, Ladder, LadderStep, Letter
 from tenants.models.deposits import Deposit, DepositDeduction
 from tenants.models.jobs import JobRun
 from tenants.models.leases import Lease, LeaseExtra, LeaseParty
@@ -24,6 +25,11 @@ __all__ = [
     "Allocation",
     "BankLine",
     "BankStatement",
+    "Case",
+    "CaseEvent",
+    "Ladder",
+    "LadderStep",
+    "Letter",
     "Charge",
     "ChargeLine",
     "Deposit",

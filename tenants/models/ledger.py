@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, TenantOwned, utcnow
@@ -19,6 +19,11 @@ Money = Numeric(12, 2)
 CHARGE_KINDS = ("rent", "invoice", "credit_note", "other")
 LINE_KINDS = ("rent", "community", "utilities", "ibi", "other")
 PAYMENT_METHODS = ("transfer", "direct_debit", "cash", "card", "other")
+CHASED_KINDS = ("rent", "invoice", "other")
+UNCHASED = (
+    "case_id IS NULL AND kind IN ('rent', 'invoice', 'other') "
+    "AND paid + credited < amount AND written_off_at IS NULL"
+)
 
 
 class Charge(TenantOwned, Base):
@@ -28,6 +33,14 @@ class Charge(TenantOwned, Base):
         UniqueConstraint("lease_id", "kind", "period_start"),
         # An invoice number (and a credit note number) is unique in its workspace.
         UniqueConstraint("tenant_id", "kind", "number"),
+        # The collections sweep takes in overdue charges that no case holds yet. Paid and
+        # chased charges leave this index, so the intake costs what is new, not the book.
+        Index(
+            "ix_charges_unchased",
+            "due_date",
+            postgresql_where=text(UNCHASED),
+            sqlite_where=text(UNCHASED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +75,12 @@ class Charge(TenantOwned, Base):
     written_off_at: Mapped[datetime | None]
     attachment_sha256: Mapped[str | None] = mapped_column(String(64))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
+    # Collections: the case chasing this charge, and a pause of this charge alone.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    chase_paused_until: Mapped[date | None]
+    chase_pause_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     lines: Mapped[list[ChargeLine]] = relationship(
         back_populates="charge",

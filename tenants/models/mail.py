@@ -33,3 +33,6 @@ class Email(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
+    # A document from the DocumentStore sent with the email (a claim letter's PDF).
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, TenantOwned, utcnow
@@ -45,6 +45,30 @@ class Workspace(Base):
         )
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The letterhead: who signs the letters, where the debtor pays, the logo.
+    legal_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    tax_id: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    street: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    province: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    iban: Mapped[str] = mapped_column(String(34), default="", server_default="")  # compact
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Set while the workspace holds a valid "Protegido por Amparo" badge (the badge issue).
+    is_protected: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    @property
+    def letterhead_name(self) -> str:
+        return self.legal_name or self.name
+
+    @property
+    def address_lines(self) -> list[str]:
+        place = " ".join(p for p in (self.postal_code, self.city) if p)
+        if self.province and self.province != self.city:
+            place = f"{place} ({self.province})" if place else self.province
+        return [line for line in (self.street, place) if line]
 
     @property
     def roles(self) -> tuple[str, ...]:

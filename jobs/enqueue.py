@@ -6,6 +6,7 @@ transaction commits, and is dropped when it rolls back.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from flask import current_app
@@ -15,9 +16,21 @@ from sqlalchemy.orm import Session
 
 from jobs.queues import get_queue
 from jobs.runtime import retry_policy
-from tenants import db
+from tenants import db, outbox
 
 _PENDING = "amparo_jobs_after_commit"
+
+# The job that does each piece of work a service asked for (tenants/outbox.py).
+OUTBOX_JOBS = {
+    outbox.RENDER_LETTER: "jobs.letters:render_letter",
+    outbox.DELIVER_LETTER: "jobs.letters:deliver_letter",
+    outbox.THANK_DEBTOR: "jobs.letters:thank_debtor",
+}
+
+
+def outbox_job(topic: str) -> Callable:
+    module, _, name = OUTBOX_JOBS[topic].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def enqueue_after_commit(fn: Callable, *args) -> None:
@@ -47,8 +60,11 @@ def _enqueue_pending(sess: Session) -> None:
         return  # only a savepoint was released: the real commit is still to come
     for app, fn, args in sess.info.pop(_PENDING, []):
         enqueue_now(fn, *args, app=app)
+    for topic, args in sess.info.pop(outbox.PENDING, []):
+        enqueue_now(outbox_job(topic), *args)
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(sess: Session) -> None:
     sess.info.pop(_PENDING, None)
+    sess.info.pop(outbox.PENDING, None)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tenants.db import session, utcnow
 from tenants.models import Allocation, Charge, ChargeLine, Party, Payment
 from tenants.models.ledger import PAYMENT_METHODS
+from tenants.services import cases
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.parties import get_party
 from tenants.services.payments import parse_amount
@@ -176,12 +177,18 @@ def set_disputed(invoice_id: int, reason: str | None) -> Charge:
         if not reason.strip():
             raise ServiceError("required", "reason")
         invoice.disputed_at, invoice.dispute_reason = utcnow(), reason.strip()[:500]
+    session.flush()
+    cases.charge_dispute_changed(invoice)
     return invoice
 
 
 def write_off(invoice_id: int) -> Charge:
     invoice = get_invoice(invoice_id)
     invoice.written_off_at = invoice.written_off_at or utcnow()
+    session.flush()
+    cases.refresh_after_payment(
+        charge_ids=[invoice.id], received_on=cases.madrid_today(utcnow()), reason="written_off"
+    )
     return invoice
 
 
@@ -214,6 +221,7 @@ def create_credit_note(invoice_id: int, *, number: str, issue_date: date, amount
     invoice.credited += value
     session.add(note)
     session.flush()
+    cases.refresh_after_payment(charge_ids=[invoice.id], received_on=issue_date)
     return note
 
 
@@ -241,6 +249,7 @@ def record_invoice_payment(
     invoice.paid += value
     session.add(payment)
     session.flush()
+    cases.refresh_after_payment(charge_ids=[invoice.id], received_on=received_on)
     return payment
 
 

@@ -100,6 +100,7 @@ def allocate(lease_id: int) -> None:
     ).all()
     queue = iter(charges)
     charge = next(queue, None)
+    touched: dict[int, date] = {}  # charge id -> the day its latest money arrived
     for payment in payments:
         free = payment.unallocated
         while free > 0 and charge is not None:
@@ -107,11 +108,22 @@ def allocate(lease_id: int) -> None:
             session.add(Allocation(payment=payment, charge_id=charge.id, amount=share))
             charge.paid += share
             free -= share
+            touched[charge.id] = payment.received_on
             if charge.outstanding <= 0:
                 charge = next(queue, None)
         if charge is None:
             break
     session.flush()
+    if touched:
+        _tell_cases(list(touched), max(touched.values()))
+
+
+def _tell_cases(charge_ids: list[int], received_on: date, reason: str = "paid") -> None:
+    """Money reached these charges: their collection cases close or re-anchor."""
+    # Imported here: the cases service itself parses amounts with this module.
+    from tenants.services import cases
+
+    cases.refresh_after_payment(charge_ids=charge_ids, received_on=received_on, reason=reason)
 
 
 def apply_credits() -> int:

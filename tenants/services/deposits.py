@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tenants.db import session
 from tenants.models import Deposit, DepositDeduction, Lease, Payment
 from tenants.models.deposits import DEDUCTION_KINDS, GUARANTEE_KINDS
-from tenants.services import interest, periods
+from tenants.services import interest, letters, periods
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.payments import allocate, balance_on, parse_amount
 
@@ -201,6 +201,17 @@ def settle(deposit_id: int, *, returned_on: date, returned_amount) -> Deposit:
         raise ServiceError("date_invalid", "returned_on")
     deposit.returned_on = returned_on
     deposit.returned_amount = parse_amount(returned_amount, "returned_amount", allow_zero=True)
+    session.flush()
+    # LAU art. 36: the deductions must be itemised; the settlement letter lists them.
+    lease = session.get(Lease, deposit.lease_id)
+    for renter in lease.renters:
+        letters.record_letter(
+            kind="deposit_settlement",
+            key=f"settlement:{deposit.id}:p{renter.id}",
+            party=renter,
+            lease_id=lease.id,
+            source={"deposit_id": deposit.id},
+        )
     return deposit
 
 

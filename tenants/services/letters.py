@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from tenants import outbox
 from tenants.db import current_tenant_id, session, utcnow
-from tenants.models import Case, Letter, Party, User
+from tenants.models import Case, Lease, Letter, Party, User
 from tenants.services import cases
 from tenants.services.errors import NotFound, ServiceError
 
@@ -103,6 +103,24 @@ def record_letter(
     session.flush()
     outbox.request(outbox.RENDER_LETTER, current_tenant_id(), letter.id)
     return letter
+
+
+def send_statement(lease_id: int, today: date) -> list[Letter]:
+    """A statement of account to each renter of the lease (at most one a day each)."""
+    lease = session.scalar(select(Lease).where(Lease.id == lease_id))
+    if lease is None:
+        raise NotFound(lease_id)
+    if not lease.renters:
+        raise ServiceError("lease_without_renter")
+    return [
+        record_letter(
+            kind="statement",
+            key=f"statement:{lease.id}:{today.isoformat()}:p{renter.id}",
+            party=renter,
+            lease_id=lease.id,
+        )
+        for renter in lease.renters
+    ]
 
 
 def get_letter(letter_id: int) -> Letter:

@@ -9,13 +9,30 @@ from tenants.models import Email
 
 
 def record_email(
-    *, key: str, to: str, subject: str, text: str, html: str = "", tenant_id: int | None = None
+    *,
+    key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    tenant_id: int | None = None,
+    attachment_sha256: str | None = None,
+    attachment_name: str | None = None,
 ) -> Email:
-    """The email with idempotency `key`, created if new. Sending the same key twice is a no-op."""
+    """The email with idempotency `key`, created if new. Sending the same key twice is a no-op.
+
+    `attachment_sha256` names a DocumentStore document sent with it as `attachment_name`."""
     email = session.scalar(select(Email).where(Email.idempotency_key == key))
     if email is None:
         email = Email(
-            idempotency_key=key, to=to, subject=subject, text=text, html=html, tenant_id=tenant_id
+            idempotency_key=key,
+            to=to,
+            subject=subject,
+            text=text,
+            html=html,
+            tenant_id=tenant_id,
+            attachment_sha256=attachment_sha256,
+            attachment_name=attachment_name,
         )
         session.add(email)
         session.flush()

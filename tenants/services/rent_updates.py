@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tenants.db import session, utcnow
 from tenants.models import Lease, RentIndexValue, RentUpdate
 from tenants.models.rates import INDEX_KINDS
-from tenants.services import periods
+from tenants.services import letters, periods
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.payments import parse_amount
 
@@ -123,6 +123,16 @@ def decide_update(update_id: int, *, confirm: bool) -> RentUpdate:
     if confirm:
         lease.rent = update.new_rent
     session.flush()
+    if confirm:
+        # LAU art. 18: the update is notified in writing; each renter gets the notice.
+        for renter in lease.renters:
+            letters.record_letter(
+                kind="rent_update",
+                key=f"rent_update:{update.id}:p{renter.id}",
+                party=renter,
+                lease_id=lease.id,
+                source={"rent_update_id": update.id},
+            )
     return update
 
 

@@ -1,0 +1,102 @@
+"""The workspace's letterhead: who signs the claim letters, where the debtor pays, the logo.
+
+Every field is checked before any is written, so a bad value changes nothing. The NIF/CIF is
+checked with python-stdnum (as for parties), the IBAN with stdnum.iban, and the logo must be a
+real PNG or JPEG of at most 1 MB, whatever its name or the browser's content type says.
+"""
+
+from __future__ import annotations
+
+from stdnum import iban as iban_check
+
+from tenants.db import session
+from tenants.models import Workspace
+from tenants.services.errors import ServiceError
+from tenants.services.parties import check_tax_id
+from tenants.services.properties import normalise_province
+
+MAX_LOGO_BYTES = 1024 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+LIMITS = {
+    "legal_name": 200,
+    "street": 200,
+    "postal_code": 10,
+    "city": 100,
+    "contact_email": 254,
+    "phone": 32,
+}
+
+
+def check_logo(content: bytes) -> None:
+    """A PNG or a JPEG of at most 1 MB (by its first bytes, not its name)."""
+    if len(content) > MAX_LOGO_BYTES:
+        raise ServiceError("logo_too_large", "logo", kb=MAX_LOGO_BYTES // 1024)
+    if not (content.startswith(PNG_MAGIC) or content.startswith(JPEG_MAGIC)):
+        raise ServiceError("logo_not_image", "logo")
+
+
+def logo_type(content: bytes) -> str:
+    return "image/png" if content.startswith(PNG_MAGIC) else "image/jpeg"
+
+
+def update_letterhead(
+    workspace: Workspace,
+    *,
+    legal_name: str,
+    tax_id: str,
+    street: str,
+    postal_code: str,
+    city: str,
+    province: str,
+    contact_email: str,
+    phone: str,
+    iban: str,
+    logo_sha256: str | None = None,
+) -> Workspace:
+    """Replace the letterhead. `logo_sha256` (a stored DocumentStore document already checked
+    with `check_logo`) replaces the logo when given; None keeps the current one."""
+    from tenants.services.accounts import normalise_email  # accounts imports workspaces
+
+    values = {
+        "legal_name": (legal_name or "").strip(),
+        "street": (street or "").strip(),
+        "postal_code": (postal_code or "").strip(),
+        "city": (city or "").strip(),
+        "contact_email": (contact_email or "").strip(),
+        "phone": (phone or "").strip(),
+    }
+    for field, limit in LIMITS.items():
+        if len(values[field]) > limit:
+            raise ServiceError("too_long", field, max=limit)
+    if not values["legal_name"]:
+        raise ServiceError("required", "legal_name")
+    compact_tax_id, _kind = check_tax_id(tax_id)
+    postal = values["postal_code"]
+    if postal and not (len(postal) == 5 and postal.isdigit()):
+        raise ServiceError("postal_code_invalid", "postal_code")
+    province = (province or "").strip()
+    if province:
+        province = normalise_province(province)
+    if values["contact_email"]:
+        try:
+            values["contact_email"] = normalise_email(values["contact_email"])
+        except ServiceError:
+            raise ServiceError("email_invalid", "contact_email") from None
+    compact_iban = iban_check.compact(iban or "")
+    if compact_iban and not iban_check.is_valid(compact_iban):
+        raise ServiceError("iban_invalid", "iban")
+    for field, value in values.items():
+        setattr(workspace, field, value)
+    workspace.tax_id = compact_tax_id or ""
+    workspace.province = province
+    workspace.iban = compact_iban
+    if logo_sha256 is not None:
+        workspace.logo_sha256 = logo_sha256
+    session.flush()
+    return workspace
+
+
+def remove_logo(workspace: Workspace) -> None:
+    workspace.logo_sha256 = None
+    session.flush()

@@ -28,6 +28,12 @@ if ! redis_up; then
   redis_up || { echo "Redis does not answer on 127.0.0.1:6379; start it and retry." >&2; exit 1; }
 fi
 
+# WeasyPrint subsets fonts with HarfBuzz; without it, it warns (an error in our tests).
+if ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then
+  echo "Installing HarfBuzz's subsetter for WeasyPrint"
+  apt_install libharfbuzz-subset0 || echo "Could not install libharfbuzz-subset0" >&2
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
   echo "Installing Debian's chromium for the browser tests"
   apt_install chromium fonts-dejavu-core || {

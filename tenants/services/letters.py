@@ -36,48 +36,74 @@ def _channel_for(party: Party, channel: str) -> tuple[str, str]:
 
 def record_step_letters(case: Case, step, guarantors: list[Party]) -> list[Letter]:
     """The debtor's letter for `step` and a copy for each guarantor, idempotently by key."""
-    recipients = [(case.party, None)] + [(g, "guarantor") for g in guarantors]
-    keys = [_letter_key(case, step.position, party.id) for party, _role in recipients]
-    existing = {
-        letter.key: letter for letter in session.scalars(select(Letter).where(Letter.key.in_(keys)))
-    }
-    created: list[Letter] = []
-    main: Letter | None = None
-    for (party, role), key in zip(recipients, keys, strict=True):
-        letter = existing.get(key)
-        if letter is None:
-            channel, note = _channel_for(party, step.channel)
-            letter = Letter(
-                key=key,
-                kind=step.kind,
-                case_id=case.id,
-                party_id=party.id,
-                party=party,
-                step_position=step.position,
-                cycle=case.cycle,
-                channel=channel,
-                language=party.language or "es",
-                needs_approval=step.needs_approval,
-                copy_of_id=main.id if main is not None else None,
-                source={"role": role} if role else {},
-                note=note,
+    return record_steps([(case, step, guarantors)])
+
+
+def record_steps(batch: list[tuple[Case, object, list[Party]]]) -> list[Letter]:
+    """Letters for many cases' steps at once: one query for the keys already taken and two
+    flushes, whatever the number of cases (the sweep's cost per case stays flat)."""
+    planned = []  # (case, step, [(party, role, key)])
+    for case, step, guarantors in batch:
+        recipients = [(case.party, None)] + [(g, "guarantor") for g in guarantors]
+        planned.append(
+            (
+                case,
+                step,
+                [(p, role, _letter_key(case, step.position, p.id)) for p, role in recipients],
             )
-            session.add(letter)
-            session.flush()
-            created.append(letter)
-            outbox.request(outbox.RENDER_LETTER, current_tenant_id(), letter.id)
-        if main is None:
-            main = letter
-    if created and main in created:
-        cases.record_event(
-            case,
-            "letter_queued",
-            letter_id=main.id,
-            step=step.kind,
-            channel=main.channel,
-            copies=len(created) - 1,
         )
+    keys = [key for _case, _step, rows in planned for _p, _r, key in rows]
+    taken = set(session.scalars(select(Letter.key).where(Letter.key.in_(keys)))) if keys else set()
+    mains: dict[int, Letter] = {}
+    created: list[Letter] = []
+    for case, step, rows in planned:
+        party, _role, key = rows[0]
+        if key not in taken:
+            mains[case.id] = _new_step_letter(case, step, party, None)
+            created.append(mains[case.id])
+    session.flush()  # the debtors' letters get their ids, which the copies point to
+    tenant_id = current_tenant_id()
+    for case, step, rows in planned:
+        main = mains.get(case.id)
+        copies = []
+        for party, role, key in rows[1:]:
+            if key not in taken:
+                copies.append(_new_step_letter(case, step, party, role, main))
+        created.extend(copies)
+        if main is not None:
+            cases.record_event(
+                case,
+                "letter_queued",
+                letter_id=main.id,
+                step=step.kind,
+                channel=main.channel,
+                copies=len(copies),
+            )
+    session.flush()
+    for letter in created:
+        outbox.request(outbox.RENDER_LETTER, tenant_id, letter.id)
     return created
+
+
+def _new_step_letter(case: Case, step, party: Party, role, main: Letter | None = None) -> Letter:
+    channel, note = _channel_for(party, step.channel)
+    letter = Letter(
+        key=_letter_key(case, step.position, party.id),
+        kind=step.kind,
+        case_id=case.id,
+        party_id=party.id,
+        party=party,
+        step_position=step.position,
+        cycle=case.cycle,
+        channel=channel,
+        language=party.language or "es",
+        needs_approval=step.needs_approval,
+        copy_of_id=main.id if main is not None else None,
+        source={"role": role} if role else {},
+        note=note,
+    )
+    session.add(letter)
+    return letter
 
 
 def record_letter(

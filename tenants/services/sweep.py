@@ -105,12 +105,12 @@ def _step_cases(due: list[Case], today, result: SweepResult) -> None:
             cases.wake_paused(case, today)
     chased = cases.charges_of_cases([c.id for c in due], today)
     guarantors = _guarantors([c.id for c in due])
+    to_write = []
     for case in due:
         if case.status != "open":
             continue
         ladder = case.ladder
-        charges = chased.get(case.id, [])
-        if not charges:
+        if not chased.get(case.id):
             if cases.case_balance(case.id) <= 0:
                 cases.close_case(case, "paid")
                 result.closed += 1
@@ -124,16 +124,15 @@ def _step_cases(due: list[Case], today, result: SweepResult) -> None:
         result.stepped += 1
         case.stage = step.position
         if step.kind == "escalation":
-            cases.record_event(
-                case, "escalation_proposed", days_late=(today - case.anchor_date).days
-            )
+            days_late = (today - case.anchor_date).days
+            cases.record_event(case, "escalation_proposed", days_late=days_late)
             case.next_action_at = None
             result.escalations += 1
             continue
-        created = letters.record_step_letters(case, step, guarantors.get(case.id, []))
-        result.letters += len(created)
+        to_write.append((case, step, guarantors.get(case.id, [])))
         case.last_contact_on = today
         cases.schedule(case, ladder, today)
+    result.letters += len(letters.record_steps(to_write))
 
 
 def _guarantors(case_ids: list[int]) -> dict[int, list[Party]]:

@@ -26,6 +26,7 @@ from tenants.services import cases, deposits, ladders, late_payment
 from tenants.storage import DocumentStore
 
 DEMANDS = ("formal_demand", "certified_demand")
+NEXT_STEPS = ("claim_2", "formal_demand", "certified_demand", "escalation")
 ZERO = Decimal("0.00")
 
 
@@ -192,7 +193,9 @@ def _ladder_letter(context: dict, letter: Letter, today: date, workspace, base_u
         days=days,
     )
     following = ladders.step_at(ladder, (letter.step_position or 0) + 1)
-    context["next_step"] = following.kind if following is not None else None
+    # A letter announces only the firmer steps (the contract: no "claim_1" after a reminder).
+    announced = following is not None and following.kind in NEXT_STEPS
+    context["next_step"] = following.kind if announced else None
     if letter.kind in DEMANDS and ladder.credit_file_warning and ladder.credit_file_name:
         context["credit_file"] = {"name": ladder.credit_file_name}
 

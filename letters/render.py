@@ -17,7 +17,9 @@ Three walls keep a letter from leaking or fetching anything:
    from ``letters/assets/`` (no sub-paths out of it) and ``data:`` URIs. Everything else
    (``file:``, ``http(s):``, ``ftp:``, ``../`` traversal, missing files) is refused: the fetcher
    raises, WeasyPrint swallows the error and renders without the resource. Each refusal is
-   recorded on ``fetcher.refused`` and logged.
+   recorded on ``fetcher.refused`` and logged. Templates name our own files (``letter.css``,
+   ``seal.svg``) only as ``amparo-asset:``; the QR codes and a workspace logo arrive as
+   ``data:`` URIs (the base layout prints a logo only when it is a ``data:image/`` URI).
 
 The PDF is written as PDF/A-3b (WeasyPrint 70 option ``pdf_variant="pdf/a-3b"``), which embeds
 the fonts, an sRGB output intent and XMP metadata carrying ``pdfaid:part=3``/``conformance=B``.
@@ -39,6 +41,8 @@ from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 from weasyprint import HTML
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from letters import i18n
@@ -75,10 +79,34 @@ def format_money(value: Decimal | int | str, currency: str = "EUR") -> str:
     return f"{sign}{'.'.join(groups)},{cents}\u00a0{symbol}"
 
 
+def fill(text: str, **values: object) -> Markup:
+    """A fixed sentence from ``i18n.WORDS`` with its ``{placeholders}`` filled in, escaped.
+
+    ``Markup.format`` escapes every value that is not already markup, so a debtor's name in a
+    sentence is as inert as anywhere else in the letter.
+    """
+    return escape(text).format(**values)
+
+
+def format_percent(value: Decimal | int | str, language: str = "es", signed: bool = False) -> str:
+    """``10.15`` -> ``10,15 %`` (``10.15 %`` in English); ``+2,20 %`` when ``signed``."""
+    if isinstance(value, float):
+        raise TypeError("rates are Decimal, never float")
+    amount = Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+    text = f"{amount:+.2f}" if signed else f"{amount:.2f}"
+    if language != "en":
+        text = text.replace(".", ",")
+    return f"{text}\u00a0%"
+
+
 def _filters(language: str) -> dict:
     return {
         "money": format_money,
+        "percent": lambda value, signed=False: format_percent(value, language, signed),
         "long_date": lambda value: i18n.long_date(value, language),
+        "short_date": lambda value: value.strftime("%d/%m/%Y"),
+        "month_year": lambda value: i18n.month_year(value, language),
+        "fill": fill,
     }
 
 
@@ -218,8 +246,23 @@ def render_pdf(
     Pass a ``fetcher`` to inspect what was requested and refused afterwards.
     """
     fetcher = fetcher or AssetFetcher(base_assets)
+    return render_document(html, fetcher=fetcher).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def render_document(
+    html: str,
+    *,
+    fetcher: AssetFetcher,
+    font_config: FontConfiguration | None = None,
+) -> Document:
+    """``html`` laid out as a WeasyPrint document (PDF/A-3b ready), not yet written.
+
+    For letters made of several HTML documents (the certified demand and its content
+    certificate): lay each out with the same fetcher and font configuration, combine the pages
+    with ``Document.copy`` and write once with ``pdf_variant=PDF_VARIANT``.
+    """
     document = HTML(string=html, url_fetcher=fetcher, base_url=None)
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    return document.render(font_config=font_config, pdf_variant=PDF_VARIANT)
 
 
 def archive(pdf_bytes: bytes) -> tuple[str, bytes]:

@@ -17,6 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     load_config(app, overrides)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines drown the CLI
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # seven INFO lines per page
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)

@@ -30,6 +30,7 @@ from tenants.services import (
 )
 from tenants.services import properties as property_service
 from tenants.services import workspaces as ws_service
+from web.demo_cases import seed_cases
 
 DEMO = (
     (
@@ -72,6 +73,8 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
                 seed_rent_book(today)
             elif kind == WorkspaceKind.BUSINESS:
                 seed_invoices(today)
+            if kind in (WorkspaceKind.LANDLORD, WorkspaceKind.BUSINESS):
+                seed_cases(kind.value, today)
         yield f"{slug:15} {email}"
 
 

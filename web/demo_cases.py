@@ -1,0 +1,228 @@
+"""The demo's collection cases: the ladder run over the last weeks, with real PDFs.
+
+The sweep runs as the cron would have on a few past days; each day's first letters are
+rendered and delivered at once, in this process (`make run` seeds before the workers start),
+and the workers render the rest. Then a few cases are moved by hand so every stage shows: a letter
+approved and one waiting, a certified letter posted with its tracking number and one still in
+the tray, a promise to pay, a dispute, a case paid (and thanked), a lawyer proposed.
+
+Idempotent: a workspace that already has cases is left to the cron.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from jobs import letters as letter_jobs
+from letters.render import render_pdf
+from tenants.db import current_tenant_id, session
+from tenants.models import Case, Letter, Member, User, Workspace
+from tenants.services import cases, invoices, letters, parties, payments, sweep
+from tenants.storage import DocumentStore
+
+LETTERHEAD = {
+    "landlord": {
+        "legal_name": "Alquileres Demo",
+        "tax_id": "B12345674",
+        "street": "Calle de Alcalá 120",
+        "postal_code": "28009",
+        "city": "Madrid",
+        "province": "Madrid",
+        "contact_email": "cobros@alquileres-demo.example",
+        "phone": "+34 910 000 001",
+        "iban": "ES9121000418450200051332",
+    },
+    "business": {
+        "legal_name": "Comercial Demo S.L.",
+        "tax_id": "B76365782",
+        "street": "Avenida Diagonal 450",
+        "postal_code": "08006",
+        "city": "Barcelona",
+        "province": "Barcelona",
+        "contact_email": "facturas@comercial-demo.example",
+        "phone": "+34 930 000 002",
+        "iban": "ES7921000813610123456789",
+    },
+}
+# The landlord's two renters in arrears climb the whole ladder week after week; the business
+# joins Amparo today, so its old debts start late (at the certified demand) and five fresh
+# invoices show the first steps.
+SWEEP_DAYS_AGO = {"landlord": tuple(range(98, -1, -7)), "business": (0,)}
+RENDER_NOW = {"landlord": None, "business": 8}  # the business's 29 other letters: the workers
+FRESH_DEBTS = (  # client, days late today: one per step of the ladder before the certified one
+    ("Talleres Rivas S.L.", 4),
+    ("Panadería Luna S.L.", 12),
+    ("Reformas Costa S.L.", 24),
+    ("Hostal Miramar S.L.", 33),
+    ("Floristería Jardín S.L.", 50),
+)
+
+
+def seed_cases(kind: str, today: date) -> None:
+    """Run the ladder over the demo's debts and leave a case at every stage."""
+    if session.scalar(select(Case.id).limit(1)) is not None:
+        return
+    workspace = session.get(Workspace, current_tenant_id())
+    for field, value in LETTERHEAD[kind].items():
+        if not getattr(workspace, field):
+            setattr(workspace, field, value)
+    owner = session.scalar(select(User).join(Member, Member.user_id == User.id).limit(1))
+    if kind == "business":
+        _fresh_invoices(today)
+    _commit()
+    for days_ago in SWEEP_DAYS_AGO[kind]:
+        day = today - timedelta(days=days_ago)
+        sweep.sweep(datetime.combine(day, time(10, 0), tzinfo=UTC))
+        _commit()
+        _work_now(RENDER_NOW[kind])
+        if kind == "landlord":  # the landlord approves every demand as it comes
+            _approve_waiting(owner, keep=0)
+    if kind == "business":  # two approved, the newer ones still waiting
+        _approve_waiting(owner, keep=len(letters.approval_queue()) - 2)
+    _post_paper_letters(owner, today, DocumentStore(current_app.config["DOCUMENTS_DIR"]))
+    if kind == "business":
+        _hold_and_settle(owner, today)
+    _commit()
+    _work_now(0)
+
+
+def _fresh_invoices(today: date) -> None:
+    for number, (name, days_late) in enumerate(FRESH_DEBTS, start=1):
+        client = parties.create_party(
+            name=name,
+            kind="company",
+            is_business=True,
+            email=f"pagos{number}@example.com",
+            street=f"Calle Industria {number * 7}",
+            postal_code="08013",
+            city="Barcelona",
+        )
+        due = today - timedelta(days=days_late)
+        invoices.create_invoice(
+            invoices.InvoiceInput(
+                party_id=client.id,
+                number=f"N-{today.year}-{number:03d}",
+                issue_date=due - timedelta(days=30),
+                due_date=due,
+                total="1452.00",
+                base="1200.00",
+                vat="252.00",
+                description="Pedido de temporada",
+            )
+        )
+
+
+def _commit() -> None:
+    session.commit()
+
+
+def _work_now(limit: int | None = None) -> None:
+    """Render the first letters waiting to be rendered and send those that may leave, here
+    and now, so the demo opens on real PDFs. The jobs the commits enqueued render the rest
+    in the workers (and find these done: each job does its work once)."""
+    tenant_id = current_tenant_id()
+    waiting = session.scalars(
+        select(Letter.id)
+        .where(Letter.status == "rendering")
+        .order_by(Letter.id.desc())  # the newest first: the business's five fresh debts
+        .limit(limit)
+    ).all()
+    for letter_id in waiting:
+        letter_jobs.render_letter.__wrapped__(tenant_id, letter_id)
+        _commit()
+    for letter_id in session.scalars(select(Letter.id).where(Letter.status == "sending")).all():
+        letter_jobs.deliver_letter.__wrapped__(tenant_id, letter_id)
+        _commit()
+
+
+def _approve_waiting(owner: User, keep: int) -> None:
+    """The owner approves the oldest letters waiting and leaves the newest `keep` waiting."""
+    waiting = letters.approval_queue()
+    for letter in waiting[: max(len(waiting) - keep, 0)]:
+        letters.approve(letter.id, owner, note="Revisada: importes correctos.")
+    _commit()
+    _work_now(0)
+
+
+def _post_paper_letters(owner: User, today: date, store: DocumentStore) -> None:
+    """The oldest paper letter posted, with its acknowledgement of receipt back; the rest stay
+    in the tray for the owner to print."""
+    tray = [letter for letter in letters.postal_tray() if letter.copy_of_id is None]
+    if len(tray) < 2:
+        return
+    letter = tray[0]
+    posted_on = today - timedelta(days=3)
+    letters.mark_posted(
+        [letter.id],
+        posted_on=posted_on,
+        tracking={letter.id: "CD123456789ES"},
+        actor=owner,
+        today=today,
+    )
+    receipt = render_pdf(
+        "<h1>Acuse de recibo</h1><p>Entregado al destinatario. Firma: ilegible.</p>"
+        f"<p>Envío CD123456789ES · {today - timedelta(days=1):%d/%m/%Y}</p>"
+    )
+    letters.record_acknowledgement(
+        letter.id,
+        sha256=store.put(receipt),
+        delivered_on=today - timedelta(days=1),
+        actor=owner,
+        today=today,
+    )
+    _commit()
+
+
+def _hold_and_settle(owner: User, today: date) -> None:
+    """Of the open cases, the oldest three: one promises to pay, one disputes, one pays."""
+    open_cases = [row.case for row in cases.list_cases("open") if row.balance > 0]
+    movable = [c for c in open_cases if c.next_action_at is not None][:3]
+    if len(movable) < 3:
+        return
+    promise, dispute, paid = movable
+    cases.pause_case(
+        promise.id,
+        reason="promise",
+        note="Llamó: cobra la nómina el día 10.",
+        until=today + timedelta(days=10),
+        actor=owner,
+        today=today,
+        amount=None,
+    )
+    cases.pause_case(
+        dispute.id,
+        reason="dispute",
+        note="Dice que el importe no incluye un abono pactado.",
+        until=None,
+        actor=owner,
+        today=today,
+    )
+    cases.add_note(
+        paid.id,
+        text="Ha llamado para decir que paga hoy por transferencia.",
+        actor=owner,
+        kind="debtor_reply",
+    )
+    for charge in cases.open_charges(paid.id):
+        if charge.lease_id is not None:
+            payments.record_payment(
+                lease_id=charge.lease_id,
+                received_on=today,
+                amount=charge.outstanding,
+                reference="Transferencia",
+            )
+        else:
+            invoices.record_invoice_payment(
+                charge.id, received_on=today, amount=charge.outstanding, reference="Transferencia"
+            )
+    _thank(paid)
+
+
+def _thank(case: Case) -> None:
+    session.flush()
+    if case.status == "closed":
+        _commit()
+        letter_jobs.thank_debtor.__wrapped__(current_tenant_id(), case.id, case.cycle)

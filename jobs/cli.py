@@ -1,19 +1,25 @@
-"""`flask worker` and `flask cron`: the two long-running job processes of the Procfile."""
+"""`flask worker` and `flask cron`, the two long-running job processes of the Procfile, and
+`flask collections sweep`, the collections sweep run by hand."""
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from rq import Worker
 from rq.cron import CronScheduler
 
-from jobs import queues
+from jobs import enqueue, queues  # noqa: F401 - enqueue: the outbox runs after each commit
 from jobs.cron import register_periodic_jobs
 from jobs.runtime import bind_app
+from tenants import db
+from tenants.db import tenant_context, utcnow
+from tenants.services import sweep
 
 CRON_LOCK = "amparo:cron:leader"
 CRON_LOCK_SECONDS = 150  # > the scheduler's longest sleep (60 s) plus a margin
@@ -29,6 +35,9 @@ def worker_command(burst: bool, queue_names: tuple[str, ...]) -> None:
     bind_app(app)
     connection = queues.redis_connection(app)
     names = queue_names or queues.ALL
+    if queues.LETTERS in names:
+        # RQ forks a work horse per job: load WeasyPrint once here, not in every letter's job.
+        import letters.compose  # noqa: F401
     worker = Worker([queues.get_queue(n, app) for n in names], connection=connection)
     # RQ's Worker finishes the current job on SIGTERM (warm shutdown) before exiting.
     worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
@@ -66,3 +75,41 @@ def cron_command() -> None:
             lock.release()
         except Exception:  # noqa: S110 - the lease may have expired already; nothing to undo
             pass
+
+
+collections_cli = AppGroup("collections", help="The collections ladder.")
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        now = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO date or time: {value!r}") from error
+    if now.tzinfo is None:  # a person typing a time means Spanish time
+        now = now.replace(tzinfo=ZoneInfo("Europe/Madrid"))
+    return now
+
+
+@collections_cli.command("sweep")
+@click.option("--now", "now_iso", help="Sweep as of this ISO time (Madrid time if no offset).")
+@with_appcontext
+def collections_sweep(now_iso: str | None) -> None:
+    """Run the collections sweep now for every workspace with due work, one commit each.
+
+    The letters it records are rendered and sent by the workers, enqueued after each commit."""
+    now = _parse_now(now_iso)
+    tenant_ids = sweep.tenants_with_due_work(now)
+    db.session.commit()
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            try:
+                result = sweep.sweep(now).as_dict()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+        summary = ", ".join(f"{key} {value}" for key, value in result.items())
+        click.echo(f"workspace {tenant_id}: {summary}")
+    click.echo(f"swept {len(tenant_ids)} workspace(s) as of {now.isoformat()}")

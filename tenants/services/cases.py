@@ -17,6 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import case as sql_case
 
 from tenants import outbox
 from tenants.db import current_tenant_id, session, utcnow
@@ -156,19 +157,23 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
         c.party_id: c for c in session.scalars(select(Case).where(Case.party_id.in_(by_debtor)))
     }
     ladder = ladders.workspace_ladder(workspace_kind)
-    touched = []
-    for debtor, debts in by_debtor.items():
-        case = existing.get(debtor)
-        oldest = min(d.due_date for d in debts)
-        if case is None:
-            case = Case(
+    opened = []
+    for debtor in by_debtor:
+        if debtor not in existing:
+            existing[debtor] = Case(
                 party_id=debtor,
                 ladder_id=ladder.id,
-                anchor_date=oldest,
+                ladder=ladder,
+                anchor_date=min(d.due_date for d in by_debtor[debtor]),
                 portal_token=secrets.token_urlsafe(24),
             )
-            session.add(case)
-            session.flush()
+            session.add(existing[debtor])
+            opened.append(existing[debtor])
+    session.flush()  # one INSERT for every new case
+    touched = []
+    for debtor, debts in by_debtor.items():
+        case = existing[debtor]
+        if case in opened:
             record_event(case, "opened", charges=len(debts))
             _start_climb(case, ladder, today)
             touched.append(case.id)
@@ -176,16 +181,20 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
             case.status, case.closed_at, case.closed_reason = "open", None, None
             case.cycle += 1
             case.stage = 0
-            case.anchor_date = oldest
+            case.anchor_date = min(d.due_date for d in debts)
             record_event(case, "reopened", charges=len(debts))
             _start_climb(case, case.ladder, today)
             touched.append(case.id)
         else:
             record_event(case, "charges_added", charges=len(debts))
+    owner = {d.id: existing[debtor].id for debtor, debts in by_debtor.items() for d in debts}
+    charge_ids = list(owner)
+    for start in range(0, len(charge_ids), 1000):  # one UPDATE per thousand charges
+        chunk = charge_ids[start : start + 1000]
         session.execute(
             update(Charge)
-            .where(Charge.id.in_([d.id for d in debts]))
-            .values(case_id=case.id)
+            .where(Charge.id.in_(chunk))
+            .values(case_id=sql_case({i: owner[i] for i in chunk}, value=Charge.id))
             .execution_options(synchronize_session=False)
         )
     session.flush()

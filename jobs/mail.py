@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import smtplib
+
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
 from jobs.enqueue import enqueue_after_commit
 from jobs.queues import MAIL
 from jobs.runtime import job
-from letters.mail import SmtpSettings, build_message, send
+from letters.mail import Attachment, SmtpSettings, build_message, send
 from tenants import db
 from tenants.db import utcnow
 from tenants.models import Email
 from tenants.services.mail import lock_email, record_email
+from tenants.storage import DocumentStore
 
 
 def smtp_settings(config) -> SmtpSettings | None:
@@ -31,11 +34,20 @@ def smtp_settings(config) -> SmtpSettings | None:
 
 
 def compose_email(
-    template: str, *, to: str, language: str, key: str, tenant_id: int | None = None, **context
+    template: str,
+    *,
+    to: str,
+    language: str,
+    key: str,
+    tenant_id: int | None = None,
+    attachment_sha256: str | None = None,
+    attachment_name: str | None = None,
+    **context,
 ) -> Email:
     """Render `emails/<template>.txt` (and `.html`) in the recipient's language and record it.
 
-    The template's first line is the subject.
+    The template's first line is the subject. `attachment_sha256` (a DocumentStore document)
+    goes with the email as `attachment_name`.
     """
     with force_locale(language if language in ("es", "en") else "es"):
         text = render_template(f"emails/{template}.txt", **context)
@@ -48,6 +60,8 @@ def compose_email(
         text=body.strip() + "\n",
         html=html,
         tenant_id=tenant_id,
+        attachment_sha256=attachment_sha256,
+        attachment_name=attachment_name,
     )
 
 
@@ -63,6 +77,30 @@ class DeliveryFailed(RuntimeError):
     """SMTP refused or was unreachable; the job fails and RQ retries it."""
 
 
+class DeliveryRefused(DeliveryFailed):
+    """The server refused the message for good (a 5xx reply): trying again would not help."""
+
+
+FINAL_STATUSES = ("sent", "stored", "refused")
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """A 5xx reply is the server's final word (RFC 5321 4.2.1); 4xx and network errors pass."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _attachments(email: Email) -> tuple[Attachment, ...]:
+    if not email.attachment_sha256:
+        return ()
+    content = DocumentStore(current_app.config["DOCUMENTS_DIR"]).get(email.attachment_sha256)
+    return (Attachment(email.attachment_name or "document.pdf", content),)
+
+
 def deliver_now(email_id: int) -> Email | None:
     """Send one recorded email unless it already left. Commits its outcome.
 
@@ -71,7 +109,7 @@ def deliver_now(email_id: int) -> Email | None:
     than never, which is the right side to err on for a claim letter's covering email.
     """
     email = lock_email(email_id)
-    if email is None or email.status in ("sent", "stored"):
+    if email is None or email.status in FINAL_STATUSES:
         db.session.commit()
         return email
     email.attempts += 1
@@ -88,14 +126,16 @@ def deliver_now(email_id: int) -> Email | None:
         text=email.text,
         html=email.html,
         message_id_key=f"amparo-{email.id}",
+        attachments=_attachments(email),
     )
     try:
         send(settings, message)
     except Exception as exc:  # any SMTP or socket error is recorded, then retried by RQ
-        email.status = "failed"
+        refused = is_permanent(exc)
+        email.status = "refused" if refused else "failed"
         email.error = f"{type(exc).__name__}: {exc}"[:2000]
         db.session.commit()
-        raise DeliveryFailed(email.error) from exc
+        raise (DeliveryRefused if refused else DeliveryFailed)(email.error) from exc
     email.status = "sent"
     email.error = ""
     email.sent_at = utcnow()
@@ -105,4 +145,7 @@ def deliver_now(email_id: int) -> Email | None:
 
 @job(MAIL, tenant=False)
 def deliver_email(email_id: int) -> None:
-    deliver_now(email_id)
+    try:
+        deliver_now(email_id)
+    except DeliveryRefused:
+        pass  # recorded on the email; a retry would be refused again

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from jobs.cli import cron_command, worker_command
+from jobs.cli import collections_cli, cron_command, worker_command
 from tenants import db, migrate
 from tenants.db import tenant_context
 from tenants.services import accounts
@@ -73,5 +73,13 @@ def admin_create(email: str, name: str, password: str) -> None:
 
 
 def register_cli(app) -> None:
-    for command in (db_cli, demo_cli, token_cli, admin_cli, worker_command, cron_command):
+    for command in (
+        db_cli,
+        demo_cli,
+        token_cli,
+        admin_cli,
+        collections_cli,
+        worker_command,
+        cron_command,
+    ):
         app.cli.add_command(command)

@@ -144,6 +144,9 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
         .where(_unchased_overdue(today))
         .order_by(Charge.due_date, Charge.id)
         .limit(limit)
+        # A second sweep running at once skips the charges this one is taking in, rather than
+        # opening the same debtor's case again (and failing on the unique key).
+        .with_for_update(skip_locked=True, of=Charge)
     ).all()
     if not rows:
         return []

@@ -61,10 +61,12 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
         "jobs.maintenance.requeue_stuck_emails",
         "jobs.maintenance.prune_sessions",
         "jobs.rentals.fan_out_rent_book",
+        "jobs.collections.fan_out_collections",
     }
     assert {job.queue_name for job in jobs.values()} == {CRON}
     assert jobs["jobs.maintenance.requeue_stuck_emails"].interval == 300
     assert jobs["jobs.maintenance.prune_sessions"].cron == "17 3 * * *"
+    assert jobs["jobs.collections.fan_out_collections"].interval == 15 * 60
 
 
 @pytest.mark.smoke
@@ -129,7 +131,7 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
 
     assert result.exception is None, result.output
     assert 0 < seen["ttl"] <= cli.CRON_LOCK_SECONDS
-    assert seen["jobs"] == 3
+    assert seen["jobs"] == 4
     assert not connection.exists(cli.CRON_LOCK)  # a successor need not wait for it to expire
 
 

@@ -92,7 +92,8 @@ def is_postgres(database_url) -> bool:
 
 def _empty_tables(engine) -> None:
     """Back to a freshly migrated database: no rows but the reference data the migrations seed
-    (legal and late-payment rates, IPC/IRAV values), put back as migration 0002 writes it."""
+    (legal and late-payment rates, IPC/IRAV values), put back as migrations 0002 and 0004
+    write it."""
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
@@ -107,6 +108,7 @@ def _empty_tables(engine) -> None:
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
         with Operations.context(MigrationContext.configure(conn)):
             _migration("0002")._seed_rates()
+            _migration("0004")._seed_rates()
 
 
 def _migration(revision: str):

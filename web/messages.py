@@ -140,6 +140,29 @@ MESSAGES = {
     "bank_line_booked": _l("This line has already been booked."),
     "bank_line_ignored": _l("This line is ignored, so it cannot be booked."),
     "bank_lease_required": _l("Choose the lease this money is for."),
+    # collections: the ladder, cases and letters
+    "number_range": _l("Write a whole number from %(low)s to %(high)s."),
+    "too_long": _l("This is too long: at most %(max)s characters."),
+    "credit_file_name_required": _l(
+        "Name the credit file (for example ASNEF) the letters warn about, or turn the warning off."
+    ),
+    "ladder_needs_steps": _l("The ladder needs at least one step."),
+    "ladder_goes_back": _l(
+        "This step would come before the previous one. Each step must wait at least as long."
+    ),
+    "case_closed": _l("This case is closed."),
+    "case_not_paused": _l("This case is not paused."),
+    "date_not_future": _l("The date must be after today."),
+    "date_too_far": _l("The date can be at most a year from today."),
+    "date_in_future": _l("The date cannot be later than today."),
+    "letter_not_waiting": _l("This letter is no longer waiting for approval."),
+    "nothing_selected": _l("Select at least one letter."),
+    "letter_not_to_post": _l("One of these letters is no longer waiting to be posted."),
+    "tracking_required": _l("A certified letter needs its tracking number."),
+    "letter_not_posted": _l("Only a posted letter can take an acknowledgement of receipt."),
+    "letter_not_sent": _l("Only an email already sent can be marked as bounced."),
+    "logo_not_image": _l("The logo must be a PNG or JPEG image."),
+    "logo_too_large": _l("The logo is larger than %(kb)s KB."),
 }
 
 # Things the law would question: shown as warnings, they do not block the landlord.

@@ -100,7 +100,55 @@ def _make_rent_book(tag: str) -> dict[str, int]:
         "statement_id": statement.id,
         "line_id": line.id,
         "invoice_id": invoice.id,
+        **_make_collections(tag, lease.id),
     }
+
+
+def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
+    """The renter's case (the overdue rent), one of its charges, and a certified demand of it
+    posted and delivered: its PDF and its acknowledgement of receipt stored."""
+    from decimal import Decimal
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from jobs.rentals import today_in_spain
+    from tenants import db
+    from tenants.models import Case, Charge, User
+    from tenants.services import cases, letters
+    from tenants.storage import DocumentStore
+
+    today = today_in_spain()
+    store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    cases.take_in_overdue(today, "landlord")
+    db.session.flush()
+    charge = db.session.scalar(
+        select(Charge).where(Charge.lease_id == lease_id, Charge.case_id.is_not(None))
+    )
+    case = db.session.get(Case, charge.case_id)
+    step = next(s for s in case.ladder.steps if s.kind == "certified_demand")
+    [letter] = letters.record_step_letters(case, step, [])
+    letters.mark_rendered(
+        letter,
+        pdf_sha256=store.put(b"%PDF-1.4 letter " + tag.encode()),
+        content_sha256=None,
+        context={},
+        total=Decimal("440"),
+    )
+    owner = db.session.scalars(select(User).order_by(User.id)).first()
+    letters.approve(letter.id, owner)
+    letters.mark_posted(
+        [letter.id], posted_on=today, tracking={letter.id: f"{tag}-track"}, actor=owner, today=today
+    )
+    letters.record_acknowledgement(
+        letter.id,
+        sha256=store.put(b"%PDF-1.4 acknowledgement " + tag.encode()),
+        delivered_on=today,
+        actor=owner,
+        today=today,
+    )
+    db.session.flush()
+    return {"case_id": case.id, "charge_id": charge.id, "letter_id": letter.id}
 
 
 @pytest.fixture

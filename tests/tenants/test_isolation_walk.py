@@ -26,6 +26,9 @@ ID_ARGUMENTS = {
     "statement_id": "BankStatement",
     "line_id": "BankLine",
     "invoice_id": "Charge",
+    "case_id": "Case",
+    "charge_id": "Charge",
+    "letter_id": "Letter",
 }
 # Query-string arguments that carry ids (e.g. /members?run=<id> shows a job's progress).
 ID_QUERY_ARGUMENTS = {"run": "run_id"}
@@ -174,6 +177,7 @@ def test_routes_without_ids_never_show_another_workspaces_data(app, walk_setup, 
         "bea-payment",
         "bea-damage",
         "bea-transfer",
+        "bea-track",
     ]
     query = {arg: b_ids[name] for arg, name in ID_QUERY_ARGUMENTS.items()}
     visited = 0

@@ -54,9 +54,11 @@ def require_admin() -> None:
         abort(403)
 
 
+from web.collections import bp as collections_bp  # noqa: E402 - nested like the rent book
 from web.receivables import bp as receivables_bp  # noqa: E402 - nested like the rent book
 from web.rentals import bp as rentals_bp  # noqa: E402 - nested: /w/<slug>/… with its checks
 from web.workspaces import views  # noqa: E402, F401 - routes register on bp
 
 bp.register_blueprint(rentals_bp)
 bp.register_blueprint(receivables_bp)
+bp.register_blueprint(collections_bp)

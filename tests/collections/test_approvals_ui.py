@@ -1,0 +1,103 @@
+"""The approval queue: each letter waiting with its preview (the PDF inline), approve, skip,
+note, approve several at once; a viewer only reads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.collections.conftest import RENDER_WARNING, RENTER, pdf_text
+
+pytestmark = pytest.mark.filterwarnings(RENDER_WARNING)
+
+
+def test_the_queue_shows_each_letter_with_its_preview(landlord, make_case, make_letter, es, money):
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id, text="Requerimiento de pago a Javier")
+    html = landlord.page("/cases/approvals")
+    [card] = re.findall(rf'<article[^>]*id="letter-{letter_id}".*?</article>', html, re.S)
+    assert RENTER in card
+    assert es("Formal demand") in card and es("Email") in card
+    assert money("1740") in card
+    pdf_url = landlord.path(f"/cases/letters/{letter_id}/pdf")
+    assert f'<iframe class="letter-preview w-100 border mb-2" src="{pdf_url}"' in card
+    # The menu counts it.
+    assert re.search(r'id="menu-approvals">[^<]*<span class="badge[^"]*">1</span>', html)
+
+    response = landlord.client.get(pdf_url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert "Requerimiento de pago a Javier" in pdf_text(response.data)
+
+
+def test_approving_a_letter_sends_it_on_its_way(landlord, make_case, make_letter, es, row_of):
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id)
+    page = "/cases/approvals"
+    response = landlord.post(f"/cases/letters/{letter_id}/approve", {"note": "Revisada"}, page=page)
+    assert response.status_code == 302
+    letter = row_of("letters", letter_id)
+    assert letter["status"] == "sending" and letter["approved_at"] is not None
+    assert es("No letter is waiting for your approval.") in landlord.page(page)
+    assert "timeline-letter_approved" in landlord.page(f"/cases/{data.case_id}")
+
+
+def test_skipping_and_noting_a_letter(landlord, make_case, make_letter, es, message, row_of):
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id)
+    page = "/cases/approvals"
+    landlord.post(f"/cases/letters/{letter_id}/note", {"note": "Llamar antes"}, page=page)
+    assert row_of("letters", letter_id)["note"] == "Llamar antes"
+    assert "Llamar antes" in landlord.page(page)
+
+    landlord.post(f"/cases/letters/{letter_id}/skip", {"note": "Ya pagará"}, page=page)
+    assert row_of("letters", letter_id)["status"] == "skipped"
+    # Approving it now says why nothing happens, with no error page.
+    response = landlord.post(f"/cases/letters/{letter_id}/approve", {}, page=page)
+    assert response.status_code == 302
+    assert message("letter_not_waiting") in landlord.page(page)
+    html = landlord.page(f"/cases/{data.case_id}")
+    assert es("Skipped") in html
+
+
+def test_an_empty_note_is_refused_with_a_message(landlord, make_case, make_letter, message):
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id)
+    page = "/cases/approvals"
+    response = landlord.post(f"/cases/letters/{letter_id}/note", {"note": " "}, page=page)
+    assert response.status_code == 302
+    assert message("required") in landlord.page(page)
+
+
+def test_several_letters_are_approved_at_once(landlord, make_case, make_letter, message, row_of):
+    first = make_case(landlord.id)
+    second = make_case(landlord.id, renter="Lucía Gil", tax_id="87654321X")
+    ids = [make_letter(landlord.id, c.case_id) for c in (first, second)]
+    page = "/cases/approvals"
+    response = landlord.post("/cases/approvals/approve", {}, page=page)
+    assert message("nothing_selected") in landlord.page(page)
+    response = landlord.post("/cases/approvals/approve", {"letter_ids": ids}, page=page)
+    assert response.status_code == 302
+    assert [row_of("letters", i)["status"] for i in ids] == ["sending", "sending"]
+
+
+def test_a_viewer_cannot_approve(landlord, viewer, make_case, make_letter, es, row_of):
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id)
+    page = "/cases/approvals"
+    html = viewer.get(landlord.path(page)).get_data(as_text=True)
+    assert RENTER in html and es("Approve") not in html
+    response = landlord.post(f"/cases/letters/{letter_id}/approve", {}, page=page, client=viewer)
+    assert response.status_code == 403
+    assert row_of("letters", letter_id)["status"] == "awaiting_approval"
+
+
+def test_another_workspaces_letter_is_not_found(landlord, two_tenants, make_case, make_letter):
+    _a, b = two_tenants
+    theirs = make_letter(b.id, make_case(b.id).case_id)
+    assert landlord.get(f"/cases/letters/{theirs}/pdf").status_code == 404
+    response = landlord.post(f"/cases/letters/{theirs}/approve", {}, page="/cases/approvals")
+    assert response.status_code == 404

@@ -1,0 +1,537 @@
+"""Collections views: the list of cases and one case's page (its charges, its place on the
+ladder, its letters and its timeline), with the owner's actions: pause, dispute, promise to
+pay, resume, notes and the debtor's replies, and leaving one charge out of the letters."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from jobs.rentals import today_in_spain
+from tenants import db
+from tenants.models import Case, Charge, Letter
+from tenants.services import cases, ladders
+from tenants.services import letters as letter_service
+from tenants.services.errors import ServiceError
+from web.collections import bp
+from web.messages import apply_to_form
+from web.workspaces.forms import REQUIRED
+
+CASE_STATUS_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
+PAUSE_REASON_LABELS = {
+    "manual": _l("Paused"),
+    "dispute": _l("Disputed"),
+    "promise": _l("Promise to pay"),
+}
+CLOSED_REASON_LABELS = {
+    "paid": _l("paid"),
+    "written_off": _l("written off"),
+    "manual": _l("closed by hand"),
+}
+CANCEL_REASON_LABELS = {
+    "paid": _l("the debt was paid"),
+    "written_off": _l("the debt was written off"),
+    "partial_payment": _l("a partial payment changed the amounts"),
+    "manual": _l("the case was paused"),
+    "dispute": _l("the debtor disputes the debt"),
+    "promise": _l("the debtor promised to pay"),
+}
+STEP_LABELS = {
+    "reminder": _l("Friendly reminder"),
+    "claim_1": _l("First claim letter"),
+    "claim_2": _l("Second claim letter"),
+    "formal_demand": _l("Formal demand"),
+    "certified_demand": _l("Certified demand (burofax)"),
+    "escalation": _l("Escalation to a lawyer"),
+}
+LETTER_KIND_LABELS = {
+    **STEP_LABELS,
+    "statement": _l("Statement of account"),
+    "rent_update": _l("Rent update notice"),
+    "deposit_settlement": _l("Deposit settlement"),
+}
+CHANNEL_LABELS = {
+    "email": _l("Email"),
+    "postal": _l("Post"),
+    "certified": _l("Certified post (burofax)"),
+}
+ANCHOR_LABELS = {"due": _l("after the due date"), "previous": _l("after the previous step")}
+LETTER_STATUS_LABELS = {
+    "rendering": _l("Being prepared"),
+    "awaiting_approval": _l("Waiting for approval"),
+    "sending": _l("Sending"),
+    "to_post": _l("To post"),
+    "sent": _l("Sent"),
+    "posted": _l("Posted"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed"),
+    "bounced": _l("Bounced"),
+    "cancelled": _l("Cancelled"),
+    "skipped": _l("Skipped"),
+}
+PROBLEM_STATUSES = {"failed", "bounced"}
+PROBLEM_EVENTS = {"letter_failed", "letter_bounced", "promise_broken"}
+NOTE_KIND_LABELS = {"note": _l("A note for the file"), "debtor_reply": _l("The debtor's reply")}
+
+# One sentence per timeline event; a second key when an optional detail is there.
+EVENT_TEXT = {
+    "opened": _l("Case opened with %(charges)s overdue charge(s)."),
+    "reopened": _l("Case opened again with %(charges)s new overdue charge(s)."),
+    "charges_added": _l("%(charges)s more overdue charge(s) added to the case."),
+    "started_late": _l(
+        "The debt was already %(days_late)s days late: the ladder starts at the step “%(step)s”."
+    ),
+    "closed": _l("Case closed: %(reason)s."),
+    "payment": _l("Payment received on %(received_on)s: nothing is owed any more."),
+    "partial_payment": _l("Partial payment received on %(received_on)s. Still owed: %(balance)s."),
+    "letter_cancelled": _l("%(letter)s cancelled before it left: %(reason)s."),
+    "charge_disputed": _l("The charge %(charge)s is disputed: %(reason)s"),
+    "charge_dispute_settled": _l("The dispute over the charge %(charge)s is settled."),
+    "paused": _l("Case paused: %(note)s"),
+    "paused+until": _l("Case paused until %(until)s: %(note)s"),
+    "disputed": _l("The debtor disputes the debt: %(note)s"),
+    "promised": _l("The debtor promised to pay by %(until)s."),
+    "promised+amount": _l("The debtor promised to pay %(amount)s by %(until)s."),
+    "resumed": _l("The letters resume."),
+    "promise_broken": _l("The promise to pay was not kept: the letters resume."),
+    "note": _l("Note: %(text)s"),
+    "debtor_reply": _l("The debtor replied: %(text)s"),
+    "charge_paused": _l("The charge %(charge)s is left out of the letters: %(reason)s"),
+    "charge_paused+until": _l(
+        "The charge %(charge)s is left out of the letters until %(until)s: %(reason)s"
+    ),
+    "charge_resumed": _l("The charge %(charge)s is back in the letters."),
+    "letter_queued": _l("%(step)s prepared, to go by %(channel)s."),
+    "letter_awaiting_approval": _l("%(letter)s is waiting for your approval."),
+    "letter_to_post": _l("%(letter)s is ready to print and post by %(channel)s."),
+    "letter_sent": _l("%(letter)s sent by email to %(to)s."),
+    "letter_failed": _l("%(letter)s could not be sent: %(error)s"),
+    "letter_bounced": _l("%(letter)s did not arrive (bounced): %(error)s"),
+    "letter_approved": _l("%(letter)s approved."),
+    "letter_skipped": _l("%(letter)s skipped: it will not be sent."),
+    "letter_note": _l("Note on %(letter)s: %(text)s"),
+    "letter_posted": _l("%(letter)s posted on %(posted_on)s."),
+    "letter_posted+tracking": _l(
+        "%(letter)s posted on %(posted_on)s, tracking number %(tracking)s."
+    ),
+    "letter_delivered": _l(
+        "%(letter)s delivered on %(delivered_on)s: acknowledgement of receipt kept."
+    ),
+    "escalation_proposed": _l(
+        "The letters have not worked after %(days_late)s days: a lawyer is proposed."
+    ),
+}
+DATE_DETAILS = ("until", "received_on", "posted_on", "delivered_on")
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class ActionForm(FlaskForm):
+    """A button: the CSRF token only."""
+
+
+class PauseForm(FlaskForm):
+    note = TextAreaField(_l("Why"), validators=[REQUIRED, Length(max=500)])
+    until = DateField(
+        _l("Resume on (optional)"),
+        validators=[Optional()],
+        description=_l("Left empty, the case waits until you resume it."),
+    )
+
+
+class DisputeForm(FlaskForm):
+    note = TextAreaField(_l("What the debtor disputes"), validators=[REQUIRED, Length(max=500)])
+
+
+class PromiseForm(FlaskForm):
+    until = DateField(_l("Promised to pay by"), validators=[REQUIRED])
+    amount = StringField(
+        _l("Amount promised (optional)"),
+        validators=[Length(max=20)],
+        render_kw={"inputmode": "decimal"},
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=500)])
+
+
+class NoteForm(FlaskForm):
+    kind = SelectField(
+        _l("What it is"), choices=[SelectChoice(k, v) for k, v in NOTE_KIND_LABELS.items()]
+    )
+    text = TextAreaField(_l("Text"), validators=[REQUIRED, Length(max=2000)])
+
+
+class ChargePauseForm(FlaskForm):
+    reason = StringField(_l("Why"), validators=[REQUIRED, Length(max=500)])
+    until = DateField(_l("Until (optional)"), validators=[Optional()])
+
+
+FORMS = {
+    "pause_form": (PauseForm, "pause"),
+    "dispute_form": (DisputeForm, "dispute"),
+    "promise_form": (PromiseForm, "promise"),
+    "note_form": (NoteForm, "note"),
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def today() -> date:
+    return today_in_spain()
+
+
+def actor():
+    return current_user.user
+
+
+def madrid_day(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return cases.madrid_today(moment)
+
+
+def _date_text(value) -> str:
+    try:
+        return format_date(date.fromisoformat(value), "medium")
+    except (TypeError, ValueError):
+        return str(value or "")
+
+
+def letter_label(letter: Letter | None) -> str:
+    if letter is None:
+        return _("A letter")
+    kind = LETTER_KIND_LABELS.get(letter.kind, letter.kind)
+    return _("%(kind)s to %(name)s", kind=kind, name=letter.party.name)
+
+
+def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None = None) -> str:
+    """The timeline line of `event`, in the reader's language. `steps` names the ladder's
+    positions (an event may give the step by its number)."""
+    detail = dict(event.detail or {})
+    key = event.kind
+    if detail.get("until") and f"{key}+until" in EVENT_TEXT:
+        key = f"{key}+until"
+    if detail.get("amount") and f"{key}+amount" in EVENT_TEXT:
+        key = f"{key}+amount"
+    if detail.get("tracking") and f"{key}+tracking" in EVENT_TEXT:
+        key = f"{key}+tracking"
+    template = EVENT_TEXT.get(key)
+    if template is None:
+        return event.kind.replace("_", " ")
+    params = {k: ("" if v is None else v) for k, v in detail.items()}
+    for name in DATE_DETAILS:
+        if detail.get(name):
+            params[name] = _date_text(detail[name])
+    for name in ("amount", "balance"):
+        if detail.get(name) not in (None, ""):
+            params[name] = format_currency(detail[name], "EUR")
+    if "step" in detail:
+        step = detail["step"]
+        if isinstance(step, int) and steps and step in steps:
+            step = steps[step]
+        params["step"] = STEP_LABELS.get(step, step) if isinstance(step, str) else step
+    if "channel" in detail:
+        params["channel"] = CHANNEL_LABELS.get(detail["channel"], detail["channel"])
+    if event.kind == "closed":
+        params["reason"] = CLOSED_REASON_LABELS.get(detail.get("reason"), detail.get("reason"))
+    if event.kind == "letter_cancelled":
+        params["reason"] = CANCEL_REASON_LABELS.get(detail.get("reason"), detail.get("reason"))
+    params["letter"] = letter_label(letters_by_id.get(event.letter_id))
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return event.kind.replace("_", " ")
+
+
+def ladder_steps(case: Case) -> list[dict]:
+    """Every step of the case's ladder with its state: done, next or later."""
+    rows = []
+    for step in case.ladder.steps:
+        if step.position <= case.stage:
+            state = "done"
+        elif step.position == case.stage + 1 and case.status != "closed":
+            state = "next"
+        else:
+            state = "later"
+        rows.append({"step": step, "state": state})
+    return rows
+
+
+def stage_name(case: Case) -> str:
+    step = ladders.step_at(case.ladder, case.stage) if case.stage else None
+    return str(STEP_LABELS.get(step.kind, step.kind)) if step is not None else _("Not started")
+
+
+def case_of_charges(charge_ids) -> Case | None:
+    """The case holding any of these charges (for the lease and invoice pages)."""
+    case_id = db.session.scalar(
+        select(Charge.case_id).where(Charge.id.in_(list(charge_ids)), Charge.case_id.is_not(None))
+    )
+    return db.session.get(Case, case_id) if case_id else None
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+@bp.get("/cases")
+def case_list():
+    status = request.args.get("status", "")
+    if status not in CASE_STATUS_LABELS:
+        status = ""
+    rows = cases.list_cases(status or None)
+    return render_template(
+        "collections/case_list.html",
+        rows=rows,
+        status=status,
+        status_labels=CASE_STATUS_LABELS,
+        pause_labels=PAUSE_REASON_LABELS,
+        stage_name=stage_name,
+        madrid_day=madrid_day,
+    )
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def render_case(case: Case, status: int = 200, charge_forms: dict | None = None, **forms):
+    on_day = today()
+    context = {
+        name: forms.get(name) or form_class(formdata=None, prefix=prefix)
+        for name, (form_class, prefix) in FORMS.items()
+    }
+    case_letters = letter_service.letters_of_case(case.id)
+    by_id = {letter.id: letter for letter in case_letters}
+    events = cases.timeline(case.id)
+    missing = {e.letter_id for e in events if e.letter_id and e.letter_id not in by_id}
+    if missing:
+        by_id.update(
+            {x.id: x for x in db.session.scalars(select(Letter).where(Letter.id.in_(missing)))}
+        )
+    step_kinds = {step.position: step.kind for step in case.ladder.steps}
+    charges = cases.open_charges(case.id)
+    charge_forms = dict(charge_forms or {})
+    for charge in charges:
+        charge_forms.setdefault(
+            charge.id, ChargePauseForm(formdata=None, prefix=f"charge-{charge.id}")
+        )
+    from web.collections.mail import AckForm  # the acknowledgement form lives with the tray
+
+    return render_template(
+        "collections/case_detail.html",
+        case=case,
+        today=on_day,
+        balance=cases.case_balance(case.id),
+        charges=charges,
+        charge_forms=charge_forms,
+        steps=ladder_steps(case),
+        stage=stage_name(case),
+        next_action_on=madrid_day(case.next_action_at),
+        letters=[x for x in case_letters],
+        timeline=[(e, event_sentence(e, by_id, step_kinds)) for e in events],
+        leases=cases.leases_of(case.id),
+        guarantors=cases.guarantors_of(case.id),
+        action_form=ActionForm(formdata=None),
+        ack_forms={
+            x.id: forms.get("ack_form")
+            if forms.get("ack_letter_id") == x.id
+            else AckForm(formdata=None, prefix=f"ack-{x.id}", data={"delivered_on": on_day})
+            for x in case_letters
+            if x.status == "posted"
+        },
+        status_labels=CASE_STATUS_LABELS,
+        pause_labels=PAUSE_REASON_LABELS,
+        closed_labels=CLOSED_REASON_LABELS,
+        step_labels=STEP_LABELS,
+        kind_labels=LETTER_KIND_LABELS,
+        channel_labels=CHANNEL_LABELS,
+        letter_status_labels=LETTER_STATUS_LABELS,
+        problem_statuses=PROBLEM_STATUSES,
+        problem_events=PROBLEM_EVENTS,
+        **context,
+    ), status
+
+
+@bp.get("/cases/<int:case_id>")
+def case_detail(case_id: int):
+    return render_case(cases.get_case(case_id))
+
+
+def _act(case_id: int, form_name: str, action, done: str):
+    """Validate the case form, run the service action, commit once and go back to the case;
+    or show the case again with the error next to the field (422), nothing changed."""
+    case = cases.get_case(case_id)  # 404 before anything else
+    form_class, prefix = FORMS[form_name]
+    form = form_class(prefix=prefix)
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except ServiceError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for(".case_detail", case_id=case_id))
+    return render_case(cases.get_case(case.id), 422, **{form_name: form})
+
+
+@bp.post("/cases/<int:case_id>/pause")
+def case_pause(case_id: int):
+    return _act(
+        case_id,
+        "pause_form",
+        lambda form: cases.pause_case(
+            case_id,
+            reason="manual",
+            note=form.note.data,
+            until=form.until.data,
+            actor=actor(),
+            today=today(),
+        ),
+        _("The case is paused: no letter goes out until it resumes."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/dispute")
+def case_dispute(case_id: int):
+    return _act(
+        case_id,
+        "dispute_form",
+        lambda form: cases.pause_case(
+            case_id, reason="dispute", note=form.note.data, until=None, actor=actor(), today=today()
+        ),
+        _("The dispute is recorded: the letters stop until you resume the case."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/promise")
+def case_promise(case_id: int):
+    return _act(
+        case_id,
+        "promise_form",
+        lambda form: cases.pause_case(
+            case_id,
+            reason="promise",
+            note=form.note.data or "",
+            until=form.until.data,
+            amount=(form.amount.data or "").strip() or None,
+            actor=actor(),
+            today=today(),
+        ),
+        _("The promise to pay is recorded: the letters wait until the day after it."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/notes")
+def case_note(case_id: int):
+    return _act(
+        case_id,
+        "note_form",
+        lambda form: cases.add_note(
+            case_id, text=form.text.data, actor=actor(), kind=form.kind.data
+        ),
+        _("Added to the timeline."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/resume")
+def case_resume(case_id: int):
+    cases.get_case(case_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired. Try again."), "danger")
+        return redirect(url_for(".case_detail", case_id=case_id))
+    try:
+        cases.resume_case(case_id, actor=actor(), today=today())
+    except ServiceError as error:
+        db.session.rollback()
+        from web.messages import message_for
+
+        flash(message_for(error), "danger")
+        return redirect(url_for(".case_detail", case_id=case_id))
+    db.session.commit()
+    flash(_("The case is running again."), "success")
+    return redirect(url_for(".case_detail", case_id=case_id))
+
+
+def _charge_in_case(charge_id: int) -> Charge:
+    from tenants.services.errors import NotFound
+
+    charge = db.session.scalar(select(Charge).where(Charge.id == charge_id))
+    if charge is None or charge.case_id is None:
+        raise NotFound(charge_id)
+    return charge
+
+
+@bp.post("/cases/charges/<int:charge_id>/pause")
+def charge_pause(charge_id: int):
+    charge = _charge_in_case(charge_id)
+    case_id = charge.case_id
+    form = ChargePauseForm(prefix=f"charge-{charge_id}")
+    if form.validate_on_submit():
+        try:
+            cases.pause_charge(
+                charge_id,
+                until=form.until.data,
+                reason=form.reason.data,
+                actor=actor(),
+                today=today(),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The charge is left out of the letters."), "success")
+            return redirect(url_for(".case_detail", case_id=case_id, _anchor="charges"))
+    return render_case(cases.get_case(case_id), 422, charge_forms={charge_id: form})
+
+
+@bp.post("/cases/charges/<int:charge_id>/resume")
+def charge_resume(charge_id: int):
+    charge = _charge_in_case(charge_id)
+    case_id = charge.case_id
+    if ActionForm().validate_on_submit():
+        cases.resume_charge(charge_id, actor=actor())
+        db.session.commit()
+        flash(_("The charge is back in the letters."), "success")
+    return redirect(url_for(".case_detail", case_id=case_id, _anchor="charges"))
+
+
+# --- counts for the menu ----------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _collection_counts():
+    def collection_counts() -> dict[str, int]:
+        """Letters waiting for the owner: to approve, and to post."""
+        if getattr(g, "workspace", None) is None:
+            return {"approvals": 0, "to_post": 0}
+        counts = dict(
+            db.session.execute(
+                select(Letter.status, func.count())
+                .where(
+                    Letter.status.in_(("awaiting_approval", "to_post")),
+                    Letter.copy_of_id.is_(None) | (Letter.status == "to_post"),
+                )
+                .group_by(Letter.status)
+            ).all()
+        )
+        return {
+            "approvals": counts.get("awaiting_approval", 0),
+            "to_post": counts.get("to_post", 0),
+        }
+
+    return {"collection_counts": collection_counts}

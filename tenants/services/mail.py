@@ -40,8 +40,16 @@ def record_email(
 
 
 def lock_email(email_id: int) -> Email | None:
-    """The email row, locked until the transaction ends (two workers never both send it)."""
-    return session.scalar(select(Email).where(Email.id == email_id).with_for_update())
+    """The email row, locked until the transaction ends (two workers never both send it).
+
+    Read afresh once locked: the session may hold this email from before the lock (the letter
+    job records it first), and a stale "queued" would send it a second time."""
+    return session.scalar(
+        select(Email)
+        .where(Email.id == email_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def recent_emails(limit: int = 50) -> list[Email]:

@@ -95,6 +95,7 @@ def _lock_due_cases(now: datetime, batch: int) -> list[Case]:
             .order_by(Case.next_action_at, Case.id)
             .limit(batch)
             .with_for_update(skip_locked=True, of=Case)
+            .execution_options(populate_existing=True)  # what the lock holds, not a cache
         ).unique()
     )
 

@@ -359,7 +359,7 @@ def test_the_claim_warns_when_a_rate_is_not_known_yet(shop):
     client_id = add_client(shop, name="Talleres Pérez", is_business="y")
     invoice_id = add_invoice(shop, client_id)
 
-    html = shop.client.get(f"/w/{shop.slug}/invoices/{invoice_id}?as_of=2026-08-31")
+    html = shop.client.get(f"/w/{shop.slug}/invoices/{invoice_id}?as_of=2027-02-28")
     assert 'id="missing-rates"' in html.get_data(as_text=True)
 
 

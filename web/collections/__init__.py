@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("collections", __name__)
 
-from web.collections import cases, mail, settings  # noqa: E402, F401 - routes register on bp
+from web.collections import cases, letters, settings  # noqa: E402, F401 - routes register on bp

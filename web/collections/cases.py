@@ -326,7 +326,7 @@ def render_case(case: Case, status: int = 200, charge_forms: dict | None = None,
         charge_forms.setdefault(
             charge.id, ChargePauseForm(formdata=None, prefix=f"charge-{charge.id}")
         )
-    from web.collections.mail import AckForm  # the acknowledgement form lives with the tray
+    from web.collections.letters import AckForm  # the acknowledgement form lives with the tray
 
     return render_template(
         "collections/case_detail.html",

@@ -247,3 +247,14 @@ def test_the_invoice_page_links_to_its_case(app, create_workspace, make_client, 
     assert f'href="/w/{slug}/cases/{case_id}">{es("Collections: open the case")}' in html
     case_page = browser.get(f"/w/{slug}/cases/{case_id}").get_data(as_text=True)
     assert "Talleres Sur S.L." in case_page and "F-7" in case_page
+
+
+def test_a_debtor_named_like_markup_shows_as_text(landlord, make_case):
+    """The issue's safety case, on the pages: the name is text, never an element or a style."""
+    name = '<img src="file:///etc/passwd"> <style>body{background:url(http://evil.example/x)}'
+    data = make_case(landlord.id, renter=name)
+    for path in ("/cases", f"/cases/{data.case_id}"):
+        html = landlord.page(path)
+        assert '<img src="file:///etc/passwd">' not in html
+        assert "<style>body{background" not in html
+        assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html

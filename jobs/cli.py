@@ -14,7 +14,8 @@ from flask.cli import AppGroup, with_appcontext
 from rq import Worker
 from rq.cron import CronScheduler
 
-from jobs import enqueue, queues  # noqa: F401 - enqueue: the outbox runs after each commit
+from jobs import letters as letter_jobs  # noqa: F401 - enqueue: the outbox runs after each commit
+from jobs import queues
 from jobs.cron import register_periodic_jobs
 from jobs.runtime import bind_app
 from tenants import db
@@ -36,8 +37,8 @@ def worker_command(burst: bool, queue_names: tuple[str, ...]) -> None:
     connection = queues.redis_connection(app)
     names = queue_names or queues.ALL
     if queues.LETTERS in names:
-        # RQ forks a work horse per job: load WeasyPrint once here, not in every letter's job.
-        import letters.compose  # noqa: F401
+        # RQ forks a work horse per job: load WeasyPrint, fonts and templates once, here.
+        letter_jobs.warm_up()
     worker = Worker([queues.get_queue(n, app) for n in names], connection=connection)
     # RQ's Worker finishes the current job on SIGTERM (warm shutdown) before exiting.
     worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import force_locale, get_translations
 from sqlalchemy import select
 
 from jobs.mail import DeliveryFailed, DeliveryRefused, compose_email, deliver_now
@@ -49,6 +50,22 @@ def plain(value):
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
+
+
+def warm_up() -> None:
+    """Load in the worker, before it forks a work horse per job, what every letter job would
+    otherwise load again: WeasyPrint and its fonts, the compiled letter and email templates,
+    the translations."""
+    from letters import compose
+    from letters.sample import sample_context
+
+    for language in ("es", "en"):
+        compose.render_letter(sample_context("claim_1"), language)
+        with force_locale(language):
+            get_translations()
+    for name in ("letter", "case_paid"):
+        for suffix in ("txt", "html"):
+            current_app.jinja_env.get_template(f"emails/{name}.{suffix}")
 
 
 @job(LETTERS, timeout=RENDER_TIMEOUT)

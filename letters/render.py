@@ -27,6 +27,7 @@ the fonts, an sRGB output intent and XMP metadata carrying ``pdfaid:part=3``/``c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -156,6 +157,15 @@ def render_tenant_text(source: str, context: Mapping, language: str = "es") -> M
     return Markup(rendered)  # noqa: S704
 
 
+@functools.cache
+def _templates_in(language: str) -> Environment:
+    """One environment per language, kept: its filters speak the language, and its cache keeps
+    the compiled templates (a fresh overlay per letter compiled every template again)."""
+    env = _templates.overlay()
+    env.filters.update(_filters(language))
+    return env
+
+
 def render_html(
     template_name: str,
     context: dict,
@@ -172,9 +182,7 @@ def render_html(
         name: render_tenant_text(source, context, language)
         for name, source in (tenant_text or {}).items()
     }
-    env = _templates.overlay()
-    env.filters.update(_filters(language))
-    template = env.get_template(template_name)
+    template = _templates_in(language).get_template(template_name)
     return template.render(
         **context,
         t=i18n.words(language),

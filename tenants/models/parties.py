@@ -36,7 +36,12 @@ class Party(TenantOwned, Base):
 
     @property
     def address_lines(self) -> list[str]:
-        place = " ".join(p for p in (self.postal_code, self.city) if p)
-        if self.province and self.province != self.city:
-            place = f"{place} ({self.province})" if place else self.province
-        return [line for line in (self.street, place) if line]
+        return address_lines(self.street, self.postal_code, self.city, self.province)
+
+
+def address_lines(street, postal_code, city, province) -> list[str]:
+    """A Spanish postal address as printed: street, then "28013 Madrid (Madrid)"."""
+    place = " ".join(p for p in (postal_code, city) if p)
+    if province and province != city:
+        place = f"{place} ({province})" if place else province
+    return [line for line in (street, place) if line]

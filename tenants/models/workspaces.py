@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, TenantOwned, utcnow
 from tenants.models.accounts import User
+from tenants.models.parties import address_lines
 
 
 class WorkspaceKind(enum.StrEnum):
@@ -65,10 +66,7 @@ class Workspace(Base):
 
     @property
     def address_lines(self) -> list[str]:
-        place = " ".join(p for p in (self.postal_code, self.city) if p)
-        if self.province and self.province != self.city:
-            place = f"{place} ({self.province})" if place else self.province
-        return [line for line in (self.street, place) if line]
+        return address_lines(self.street, self.postal_code, self.city, self.province)
 
     @property
     def roles(self) -> tuple[str, ...]:

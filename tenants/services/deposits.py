@@ -204,14 +204,12 @@ def settle(deposit_id: int, *, returned_on: date, returned_amount) -> Deposit:
     session.flush()
     # LAU art. 36: the deductions must be itemised; the settlement letter lists them.
     lease = session.get(Lease, deposit.lease_id)
-    for renter in lease.renters:
-        letters.record_letter(
-            kind="deposit_settlement",
-            key=f"settlement:{deposit.id}:p{renter.id}",
-            party=renter,
-            lease_id=lease.id,
-            source={"deposit_id": deposit.id},
-        )
+    letters.record_for_renters(
+        lease,
+        kind="deposit_settlement",
+        key=f"settlement:{deposit.id}",
+        source={"deposit_id": deposit.id},
+    )
     return deposit
 
 

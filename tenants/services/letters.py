@@ -131,6 +131,16 @@ def record_letter(
     return letter
 
 
+def record_for_renters(lease, *, kind: str, key: str, source: dict | None = None) -> list[Letter]:
+    """The same letter to each renter of `lease`; `key` is completed with each renter's id."""
+    return [
+        record_letter(
+            kind=kind, key=f"{key}:p{renter.id}", party=renter, lease_id=lease.id, source=source
+        )
+        for renter in lease.renters
+    ]
+
+
 def send_statement(lease_id: int, today: date) -> list[Letter]:
     """A statement of account to each renter of the lease (at most one a day each)."""
     lease = session.scalar(select(Lease).where(Lease.id == lease_id))
@@ -138,15 +148,7 @@ def send_statement(lease_id: int, today: date) -> list[Letter]:
         raise NotFound(lease_id)
     if not lease.renters:
         raise ServiceError("lease_without_renter")
-    return [
-        record_letter(
-            kind="statement",
-            key=f"statement:{lease.id}:{today.isoformat()}:p{renter.id}",
-            party=renter,
-            lease_id=lease.id,
-        )
-        for renter in lease.renters
-    ]
+    return record_for_renters(lease, kind="statement", key=f"statement:{lease.id}:{today}")
 
 
 def get_letter(letter_id: int) -> Letter:

@@ -125,14 +125,12 @@ def decide_update(update_id: int, *, confirm: bool) -> RentUpdate:
     session.flush()
     if confirm:
         # LAU art. 18: the update is notified in writing; each renter gets the notice.
-        for renter in lease.renters:
-            letters.record_letter(
-                kind="rent_update",
-                key=f"rent_update:{update.id}:p{renter.id}",
-                party=renter,
-                lease_id=lease.id,
-                source={"rent_update_id": update.id},
-            )
+        letters.record_for_renters(
+            lease,
+            kind="rent_update",
+            key=f"rent_update:{update.id}",
+            source={"rent_update_id": update.id},
+        )
     return update
 
 

@@ -3,9 +3,11 @@ the tracking number (required for a certified letter), then the acknowledgement 
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from tests.collections.conftest import (
     RENDER_WARNING,
@@ -61,6 +63,12 @@ def test_all_the_letters_download_as_one_pdf_in_order(landlord, two_in_tray):
     assert days_from_today(0).isoformat() in disposition
     text = pdf_text(response.data)
     assert text.index("Burofax para Javier") < text.index("Carta para Lucia")
+    # Each one-page letter is followed by a blank page: printed on both sides, every letter
+    # starts on its own sheet.
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert len(pages) == 4
+    assert "Carta para Lucia" in pages[2].extract_text()
+    assert not pages[1].extract_text().strip() and not pages[3].extract_text().strip()
 
 
 def test_a_certified_letter_needs_its_tracking_number(landlord, two_in_tray, message, row_of):

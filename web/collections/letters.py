@@ -267,10 +267,14 @@ def postal_tray_pdf():
         if not letter.pdf_sha256 or not store.exists(letter.pdf_sha256):
             continue
         try:
-            writer.append(PdfReader(io.BytesIO(store.get(letter.pdf_sha256))))
+            reader = PdfReader(io.BytesIO(store.get(letter.pdf_sha256)))
+            writer.append(reader)
         except PdfReadError:
             current_app.logger.warning("letter %s: stored PDF unreadable", letter.id)
             continue
+        if len(reader.pages) % 2:
+            # Printed on both sides, every letter must start on a new sheet.
+            writer.add_blank_page()
         count += 1
     if not count:
         flash(_("There are no letters to print."), "info")

@@ -124,7 +124,7 @@ class Case(TenantOwned, Base):
 
     party: Mapped[Party] = relationship(lazy="joined")
     ladder: Mapped[Ladder] = relationship()
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(lazy="joined")
 
 
 class Letter(TenantOwned, Base):

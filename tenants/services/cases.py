@@ -21,7 +21,17 @@ from sqlalchemy import case as sql_case
 
 from tenants import outbox
 from tenants.db import current_tenant_id, session, utcnow
-from tenants.models import Case, CaseEvent, Charge, Lease, LeaseParty, Letter, Party, User
+from tenants.models import (
+    Case,
+    CaseEvent,
+    Charge,
+    Lease,
+    LeaseParty,
+    Letter,
+    Member,
+    Party,
+    User,
+)
 from tenants.models.collections import UNSENT_STATUSES
 from tenants.models.ledger import CHASED_KINDS
 from tenants.services import ladders
@@ -160,11 +170,13 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
         c.party_id: c for c in session.scalars(select(Case).where(Case.party_id.in_(by_debtor)))
     }
     ladder = ladders.workspace_ladder(workspace_kind)
+    owner_id = default_owner_id()
     opened = []
     for debtor in by_debtor:
         if debtor not in existing:
             existing[debtor] = Case(
                 party_id=debtor,
+                owner_id=owner_id,
                 ladder_id=ladder.id,
                 ladder=ladder,
                 anchor_date=min(d.due_date for d in by_debtor[debtor]),
@@ -447,6 +459,28 @@ def wake_paused(case: Case, today: date) -> None:
         _resume(case, today, kind="promise_broken")
     else:
         _resume(case, today)
+
+
+def assign_owner(case_id: int, *, user_id: int | None, actor: User | None) -> Case:
+    """Who follows the case: a member of the workspace who may act on it, or nobody."""
+    case = get_case(case_id)
+    if user_id is not None:
+        member = session.scalar(select(Member).where(Member.user_id == user_id))
+        if member is None or not member.can_write:
+            raise ServiceError("choice_invalid", "owner")
+    if case.owner_id != user_id:
+        case.owner_id = user_id
+        owner = session.get(User, user_id) if user_id is not None else None
+        record_event(case, "owner_changed", actor=actor, owner=owner.name if owner else None)
+    session.flush()
+    return case
+
+
+def default_owner_id() -> int | None:
+    """New cases go to the workspace's first owner (a landlord alone is everyone)."""
+    return session.scalar(
+        select(Member.user_id).where(Member.role.in_(("owner", "partner"))).order_by(Member.id)
+    )
 
 
 def add_note(case_id: int, *, text: str, actor: User | None, kind: str = "note") -> CaseEvent:

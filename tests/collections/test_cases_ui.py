@@ -258,3 +258,24 @@ def test_a_debtor_named_like_markup_shows_as_text(landlord, make_case):
         assert '<img src="file:///etc/passwd">' not in html
         assert "<style>body{background" not in html
         assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+
+
+def test_a_case_is_followed_by_the_owner_and_can_be_handed_over(
+    landlord, viewer, make_case, es, message, row_of, rows
+):
+    data = make_case(landlord.id)
+    [rosa] = rows("SELECT id, name FROM users WHERE email = 'rosa@example.com'")
+    [luis] = rows("SELECT id FROM users WHERE email = 'luis@example.com'")
+    assert row_of("cases", data.case_id)["owner_id"] == rosa["id"]  # new cases: the owner
+    page = f"/cases/{data.case_id}"
+    assert rosa["name"] in landlord.page("/cases")
+
+    # A viewer may not follow a case: refused with a message, nothing changes.
+    response = landlord.post(f"{page}/owner", {"owner-owner": luis["id"]}, page=page)
+    assert response.status_code == 422
+    assert message("choice_invalid") in response.get_data(as_text=True)
+    assert row_of("cases", data.case_id)["owner_id"] == rosa["id"]
+
+    landlord.post(f"{page}/owner", {"owner-owner": 0}, page=page)
+    assert row_of("cases", data.case_id)["owner_id"] is None
+    assert es("Nobody follows the case now.") in landlord.page(page)

@@ -22,6 +22,7 @@ from tenants.models import Case, Charge, Letter
 from tenants.services import cases, ladders
 from tenants.services import letters as letter_service
 from tenants.services.errors import ServiceError
+from tenants.services.workspaces import list_members
 from web.collections import bp
 from web.messages import apply_to_form
 from web.workspaces.forms import REQUIRED
@@ -129,6 +130,9 @@ EVENT_TEXT = {
     "escalation_proposed": _l(
         "The letters have not worked after %(days_late)s days: a lawyer is proposed."
     ),
+    "thanked": _l("Thank-you email sent to %(to)s."),
+    "owner_changed": _l("The case is now followed by %(owner)s."),
+    "owner_changed+nobody": _l("Nobody follows the case now."),
 }
 DATE_DETAILS = ("until", "received_on", "posted_on", "delivered_on")
 
@@ -173,6 +177,19 @@ class NoteForm(FlaskForm):
 class ChargePauseForm(FlaskForm):
     reason = StringField(_l("Why"), validators=[REQUIRED, Length(max=500)])
     until = DateField(_l("Until (optional)"), validators=[Optional()])
+
+
+class OwnerForm(FlaskForm):
+    owner = SelectField(_l("Followed by"), coerce=int, validate_choice=False)
+
+
+def owner_form(case: Case, formdata=None) -> OwnerForm:
+    """The members who may act on the case, and "nobody" (0)."""
+    form = OwnerForm(formdata=formdata, prefix="owner", data={"owner": case.owner_id or 0})
+    form.owner.choices = [SelectChoice(0, _("Nobody"))] + [
+        SelectChoice(m.user_id, m.user.name) for m in list_members() if m.can_write
+    ]
+    return form
 
 
 FORMS = {
@@ -227,6 +244,8 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
         key = f"{key}+amount"
     if detail.get("tracking") and f"{key}+tracking" in EVENT_TEXT:
         key = f"{key}+tracking"
+    if key == "owner_changed" and not detail.get("owner"):
+        key = "owner_changed+nobody"
     template = EVENT_TEXT.get(key)
     if template is None:
         return event.kind.replace("_", " ")
@@ -343,6 +362,7 @@ def render_case(case: Case, status: int = 200, charge_forms: dict | None = None,
         leases=cases.leases_of(case.id),
         guarantors=cases.guarantors_of(case.id),
         action_form=ActionForm(formdata=None),
+        owner_form=forms.get("owner_form") or owner_form(case),
         ack_forms={
             x.id: forms.get("ack_form")
             if forms.get("ack_letter_id") == x.id
@@ -444,6 +464,23 @@ def case_note(case_id: int):
         ),
         _("Added to the timeline."),
     )
+
+
+@bp.post("/cases/<int:case_id>/owner")
+def case_owner(case_id: int):
+    case = cases.get_case(case_id)
+    form = owner_form(case, request.form)
+    if form.validate_on_submit():
+        try:
+            cases.assign_owner(case_id, user_id=form.owner.data or None, actor=actor())
+        except ServiceError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".case_detail", case_id=case_id))
+    return render_case(cases.get_case(case.id), 422, owner_form=form)
 
 
 @bp.post("/cases/<int:case_id>/resume")

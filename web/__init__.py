@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
     from web.home import bp as home_bp
+    from web.portal import bp as portal_bp
     from web.workspaces import bp as workspaces_bp
 
     app.register_blueprint(home_bp)
@@ -45,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(workspaces_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(portal_bp)
     csrf.exempt(api_bp)
     if app.config["DEV_MAILBOX"]:
         from web.devmail import bp as devmail_bp

@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy import case as sql_case
 
 from tenants import outbox
-from tenants.db import current_tenant_id, session, utcnow
+from tenants.db import across_tenants, current_tenant_id, session, utcnow
 from tenants.models import (
     Case,
     CaseEvent,
@@ -359,6 +359,23 @@ def charge_dispute_changed(charge: Charge) -> None:
         record_event(case, "charge_dispute_settled", charge=charge.number or charge.description)
         if case.status == "open":
             schedule(case, case.ladder, madrid_today(utcnow()))
+
+
+def tenant_of_portal_token(token: str) -> int | None:
+    """The workspace of the case a letter's portal link names (platform code: the debtor has
+    no account, the secret token is the key). None for an unknown token."""
+    if not token or len(token) > 64:
+        return None
+    with across_tenants("debtor portal: a case found by its secret token"):
+        return session.scalar(select(Case.tenant_id).where(Case.portal_token == token))
+
+
+def case_by_portal_token(token: str) -> Case:
+    """In the workspace `tenant_of_portal_token` gave: the case itself."""
+    case = session.scalar(select(Case).where(Case.portal_token == token))
+    if case is None:
+        raise NotFound(token)
+    return case
 
 
 def get_case(case_id: int) -> Case:

@@ -365,18 +365,6 @@ def record_acknowledgement(
     return letter
 
 
-def mark_bounced(letter_id: int, actor: User, note: str) -> Letter:
-    """The owner got a bounce message for a sent email: the letter did not arrive."""
-    letter = get_letter(letter_id)
-    if letter.status != "sent" or letter.channel != "email":
-        raise ServiceError("letter_not_sent")
-    letter.status = "bounced"
-    letter.error = (note or "").strip()[:2000]
-    _event(letter, "letter_bounced", actor=actor, error=letter.error[:300])
-    session.flush()
-    return letter
-
-
 def letters_of_case(case_id: int) -> list[Letter]:
     return list(
         session.scalars(

@@ -219,6 +219,7 @@ _ES: dict[str, str] = {
     "rent_update_new": "Nueva renta",
     "rent_update_effective": "Aplicable desde",
     "rent_update_index_value": "{index} de {month}",
+    "rent_update_fixed": "Porcentaje pactado en el contrato",
     "rent_update_law": (
         "La renta actualizada será exigible a partir del mes siguiente a esta notificación "
         "(artículo 18.3 de la Ley de Arrendamientos Urbanos). Si lo desea, le facilitaremos la "
@@ -443,6 +444,7 @@ _EN: dict[str, str] = {
     "rent_update_new": "New rent",
     "rent_update_effective": "Payable from",
     "rent_update_index_value": "{index}, {month}",
+    "rent_update_fixed": "Percentage agreed in the contract",
     "rent_update_law": (
         "The updated rent is payable from the month following this notice (article 18.3 LAU). "
         "On request, we will provide the National Statistics Institute (INE) certificate for "

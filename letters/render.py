@@ -151,7 +151,7 @@ def render_tenant_text(source: str, context: Mapping, language: str = "es") -> M
     like) and :class:`jinja2.exceptions.UndefinedError` on an unknown placeholder.
     """
     env = _sandbox.overlay()
-    env.filters.update(_filters(language))
+    env.filters = {**env.filters, **_filters(language)}  # not the parent's dict
     rendered = env.from_string(source).render(**context)
     # Safe: placeholders are autoescaped and the literal text was escaped while parsing.
     return Markup(rendered)  # noqa: S704
@@ -162,7 +162,8 @@ def _templates_in(language: str) -> Environment:
     """One environment per language, kept: its filters speak the language, and its cache keeps
     the compiled templates (a fresh overlay per letter compiled every template again)."""
     env = _templates.overlay()
-    env.filters.update(_filters(language))
+    # A new dict: an overlay shares its parent's, and the languages would overwrite each other.
+    env.filters = {**env.filters, **_filters(language)}
     return env
 
 

@@ -160,7 +160,7 @@ MESSAGES = {
     "letter_not_to_post": _l("One of these letters is no longer waiting to be posted."),
     "tracking_required": _l("A certified letter needs its tracking number."),
     "letter_not_posted": _l("Only a posted letter can take an acknowledgement of receipt."),
-    "letter_not_sent": _l("Only an email already sent can be marked as bounced."),
+    "lease_without_renter": _l("This lease has no renter to send the letter to."),
     "logo_not_image": _l("The logo must be a PNG or JPEG image."),
     "logo_too_large": _l("The logo is larger than %(kb)s KB."),
 }

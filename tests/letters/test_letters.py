@@ -500,3 +500,11 @@ def test_context_is_not_changed_by_rendering():
     before = copy.deepcopy(context)
     render_letter(context, "es")
     assert context == before
+
+
+def test_each_language_keeps_its_own_dates_whatever_rendered_before():
+    """The compiled templates are kept per language; their filters must not leak across."""
+    for language, expected in (("es", "23 de noviembre de 2026"), ("en", "23 November 2026")):
+        render(make_context("reminder"), "en" if language == "es" else "es")
+        _letter, text = render(make_context("reminder"), language)
+        assert expected in text

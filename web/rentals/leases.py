@@ -2,6 +2,8 @@
 
 The lease page gathers everything about one lease; other areas add sections to it (the deposit
 panel, web/rentals/deposits.py) through `lease_section`, so this module imports none of them.
+Its letters (rent update notices, deposit settlements, statements of account) are listed with
+the words the collections pages use for them (web/collections/cases.py).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from wtforms.validators import InputRequired, Length, Optional
 from jobs.rentals import today_in_spain
 from tenants import db
 from tenants.services import charges, deposits, leases, payments, rent_updates
+from tenants.services import letters as letter_service
 from tenants.services.errors import ServiceError
 from tenants.services.parties import list_parties
 from tenants.services.properties import list_units
+from web.collections.cases import CHANNEL_LABELS, LETTER_KIND_LABELS, LETTER_STATUS_LABELS
 from web.messages import apply_to_form, message_for, warning_text
 from web.rentals import bp
 
@@ -236,6 +240,10 @@ class EndLeaseForm(FlaskForm):
     )
 
 
+class StatementForm(FlaskForm):
+    """The button that sends the renters a statement of account (no fields: today's)."""
+
+
 class BalanceForm(FlaskForm):
     class Meta:
         csrf = False  # a GET query: ?on=YYYY-MM-DD
@@ -405,6 +413,9 @@ def render_lease(lease, status: int = 200, **forms):
         "payment_form": payment_form,
         "end_form": forms.get("end_form") or EndLeaseForm(formdata=None, prefix="end"),
         "charge_form": forms.get("charge_form") or OtherChargeForm(formdata=None, prefix="charge"),
+        "letters": letter_service.letters_of_lease(lease.id),
+        "statement_form": forms.get("statement_form")
+        or StatementForm(formdata=None, prefix="statement"),
         "today": on_day,
         "eur": eur,
         "pct": pct,
@@ -430,6 +441,9 @@ LABELS = {
     "guarantee_kind": GUARANTEE_KIND_LABELS,
     "region": REGION_LABELS,
     "index": INDEX_LABELS,
+    "letter_kind": LETTER_KIND_LABELS,
+    "letter_status": LETTER_STATUS_LABELS,
+    "channel": CHANNEL_LABELS,
 }
 
 
@@ -514,6 +528,20 @@ def lease_end(lease_id: int):
             lease.id, ended_on=form.ended_on.data, keys_returned_on=form.keys_returned_on.data
         ),
         _("The lease has ended."),
+    )
+
+
+@bp.post("/leases/<int:lease_id>/statement")
+def lease_send_statement(lease_id: int):
+    """A statement of account to each renter, by the letters' usual way (at most one a day)."""
+    lease = leases.get_lease(lease_id)
+    return act_on_lease(
+        lease,
+        "statement_form",
+        StatementForm(prefix="statement"),
+        lambda _form: letter_service.send_statement(lease.id, today()),
+        _("The statement of account is being prepared; it goes to the renters in a few minutes."),
+        anchor="letters",
     )
 
 

@@ -20,7 +20,7 @@ from jobs import letters as letter_jobs
 from letters.render import render_pdf
 from tenants.db import current_tenant_id, session
 from tenants.models import Case, Letter, Member, User, Workspace
-from tenants.services import cases, invoices, letters, parties, payments, sweep
+from tenants.services import case_actions, cases, invoices, letters, parties, payments, sweep
 from tenants.storage import DocumentStore
 
 LETTERHEAD = {
@@ -183,7 +183,7 @@ def _hold_and_settle(owner: User, today: date) -> None:
     if len(movable) < 3:
         return
     promise, dispute, paid = movable
-    cases.pause_case(
+    case_actions.pause_case(
         promise.id,
         reason="promise",
         note="Llamó: cobra la nómina el día 10.",
@@ -192,7 +192,7 @@ def _hold_and_settle(owner: User, today: date) -> None:
         today=today,
         amount=None,
     )
-    cases.pause_case(
+    case_actions.pause_case(
         dispute.id,
         reason="dispute",
         note="Dice que el importe no incluye un abono pactado.",
@@ -200,7 +200,7 @@ def _hold_and_settle(owner: User, today: date) -> None:
         actor=owner,
         today=today,
     )
-    cases.add_note(
+    case_actions.add_note(
         paid.id,
         text="Ha llamado para decir que paga hoy por transferencia.",
         actor=owner,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tenants import outbox
 from tenants.db import across_tenants, current_tenant_id, session, utcnow
 from tenants.models import Case, Charge, LeaseParty, Letter, Party, Workspace
-from tenants.services import cases, ladders, letters
+from tenants.services import case_actions, cases, ladders, letters
 from tenants.services.cases import madrid_today
 
 BATCH = 500
@@ -103,7 +103,7 @@ def _lock_due_cases(now: datetime, batch: int) -> list[Case]:
 def _step_cases(due: list[Case], today, result: SweepResult) -> None:
     for case in due:
         if case.status == "paused":
-            cases.wake_paused(case, today)
+            case_actions.wake_paused(case, today)
     chased = cases.charges_of_cases([c.id for c in due], today)
     guarantors = _guarantors([c.id for c in due])
     to_write = []

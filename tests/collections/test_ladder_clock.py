@@ -179,11 +179,11 @@ def test_partial_payment_retakes_a_step_whose_letter_had_not_left(rent_debt):
 
 
 def test_dispute_pauses_until_resumed(rent_debt):
-    from tenants.services import cases
+    from tenants.services import case_actions
 
     sweep(date(2026, 2, 4))
     case = the_case()
-    cases.pause_case(
+    case_actions.pause_case(
         case.id,
         reason="dispute",
         note="Dice que pagó en efectivo",
@@ -192,17 +192,17 @@ def test_dispute_pauses_until_resumed(rent_debt):
         today=date(2026, 2, 5),
     )
     assert sweep(date(2026, 3, 30)).letters == 0
-    cases.resume_case(case.id, actor=None, today=date(2026, 4, 1))
+    case_actions.resume_case(case.id, actor=None, today=date(2026, 4, 1))
     assert the_case().next_action_at.date() == date(2026, 4, 1)
     assert sweep(date(2026, 4, 1)).letters == 2
 
 
 def test_a_broken_promise_resumes_the_day_after(rent_debt):
-    from tenants.services import cases
+    from tenants.services import case_actions, cases
 
     sweep(date(2026, 2, 4))
     case = the_case()
-    cases.pause_case(
+    case_actions.pause_case(
         case.id,
         reason="promise",
         note="",
@@ -222,11 +222,11 @@ def test_a_paused_charge_is_left_out(rent_debt):
 
     from tenants.db import session
     from tenants.models import Charge
-    from tenants.services import cases
+    from tenants.services import case_actions
 
     sweep(date(2026, 2, 2))
     charge = session.scalars(select(Charge)).one()
-    cases.pause_charge(
+    case_actions.pause_charge(
         charge.id,
         until=date(2026, 3, 1),
         reason="Reparación pendiente",
@@ -239,13 +239,13 @@ def test_a_paused_charge_is_left_out(rent_debt):
 
 
 def test_bad_pause_input_changes_nothing(rent_debt):
-    from tenants.services import cases
+    from tenants.services import case_actions
     from tenants.services.errors import ServiceError
 
     sweep(date(2026, 2, 4))
     case = the_case()
     with pytest.raises(ServiceError) as error:
-        cases.pause_case(
+        case_actions.pause_case(
             case.id,
             reason="promise",
             note="",

@@ -279,7 +279,7 @@ def test_a_dispute_pauses_the_ladder_until_it_is_resumed(
     owner,  # noqa: F811
     rows,
 ):
-    from tenants.services import cases
+    from tenants.services import case_actions
 
     book = rent_book(_due_weeks_ago(30), guarantor=False)
     due, ws = book.due, book.workspace_id
@@ -287,7 +287,7 @@ def test_a_dispute_pauses_the_ladder_until_it_is_resumed(
     case_id = rows("SELECT id FROM cases")[0]["id"]
     in_workspace(
         ws,
-        lambda: cases.pause_case(
+        lambda: case_actions.pause_case(
             case_id,
             reason="dispute",
             note="Dice que la caldera no funciona",
@@ -302,7 +302,7 @@ def test_a_dispute_pauses_the_ladder_until_it_is_resumed(
     assert _letters(rows, kind="claim_1") == []
 
     in_workspace(
-        ws, lambda: cases.resume_case(case_id, actor=owner(), today=due + timedelta(days=21))
+        ws, lambda: case_actions.resume_case(case_id, actor=owner(), today=due + timedelta(days=21))
     )
     assert sweep_at(ws, madrid(due + timedelta(days=21)))["letters"] == 1
     assert [r["kind"] for r in _letters(rows)] == ["reminder", "claim_1"]
@@ -317,7 +317,7 @@ def test_a_broken_promise_resumes_the_ladder_the_day_after_the_promised_date(
     owner,  # noqa: F811
     rows,
 ):
-    from tenants.services import cases
+    from tenants.services import case_actions
 
     book = rent_book(_due_weeks_ago(30), guarantor=False)
     due, ws = book.due, book.workspace_id
@@ -326,7 +326,7 @@ def test_a_broken_promise_resumes_the_ladder_the_day_after_the_promised_date(
     promised = due + timedelta(days=15)
     in_workspace(
         ws,
-        lambda: cases.pause_case(
+        lambda: case_actions.pause_case(
             case_id,
             reason="promise",
             note="Pagará el día 15",

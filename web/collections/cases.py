@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional
 from jobs.rentals import today_in_spain
 from tenants import db
 from tenants.models import Case, Charge, Letter
-from tenants.services import cases, ladders
+from tenants.services import case_actions, cases, ladders
 from tenants.services import letters as letter_service
 from tenants.services.errors import ServiceError
 from tenants.services.workspaces import list_members
@@ -412,7 +412,7 @@ def case_pause(case_id: int):
     return _act(
         case_id,
         "pause_form",
-        lambda form: cases.pause_case(
+        lambda form: case_actions.pause_case(
             case_id,
             reason="manual",
             note=form.note.data,
@@ -429,7 +429,7 @@ def case_dispute(case_id: int):
     return _act(
         case_id,
         "dispute_form",
-        lambda form: cases.pause_case(
+        lambda form: case_actions.pause_case(
             case_id, reason="dispute", note=form.note.data, until=None, actor=actor(), today=today()
         ),
         _("The dispute is recorded: the letters stop until you resume the case."),
@@ -441,7 +441,7 @@ def case_promise(case_id: int):
     return _act(
         case_id,
         "promise_form",
-        lambda form: cases.pause_case(
+        lambda form: case_actions.pause_case(
             case_id,
             reason="promise",
             note=form.note.data or "",
@@ -459,7 +459,7 @@ def case_note(case_id: int):
     return _act(
         case_id,
         "note_form",
-        lambda form: cases.add_note(
+        lambda form: case_actions.add_note(
             case_id, text=form.text.data, actor=actor(), kind=form.kind.data
         ),
         _("Added to the timeline."),
@@ -472,7 +472,7 @@ def case_owner(case_id: int):
     form = owner_form(case, request.form)
     if form.validate_on_submit():
         try:
-            cases.assign_owner(case_id, user_id=form.owner.data or None, actor=actor())
+            case_actions.assign_owner(case_id, user_id=form.owner.data or None, actor=actor())
         except ServiceError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -491,7 +491,7 @@ def case_resume(case_id: int):
         flash(_("The form expired. Try again."), "danger")
         return redirect(url_for(".case_detail", case_id=case_id))
     try:
-        cases.resume_case(case_id, actor=actor(), today=today())
+        case_actions.resume_case(case_id, actor=actor(), today=today())
     except ServiceError as error:
         db.session.rollback()
         from web.messages import message_for
@@ -519,7 +519,7 @@ def charge_pause(charge_id: int):
     form = ChargePauseForm(prefix=f"charge-{charge_id}")
     if form.validate_on_submit():
         try:
-            cases.pause_charge(
+            case_actions.pause_charge(
                 charge_id,
                 until=form.until.data,
                 reason=form.reason.data,
@@ -541,7 +541,7 @@ def charge_resume(charge_id: int):
     charge = _charge_in_case(charge_id)
     case_id = charge.case_id
     if ActionForm().validate_on_submit():
-        cases.resume_charge(charge_id, actor=actor())
+        case_actions.resume_charge(charge_id, actor=actor())
         db.session.commit()
         flash(_("The charge is back in the letters."), "success")
     return redirect(url_for(".case_detail", case_id=case_id, _anchor="charges"))

@@ -45,6 +45,28 @@ class RentBook:
     due: date  # the unpaid rent's due date
 
 
+def landlord_with_a_flat(workspace_id: int):
+    """In the current tenant: the letterhead filled in, and one flat to let. Returns the unit."""
+    from tenants import db
+    from tenants.models import Workspace
+    from tenants.services import properties
+
+    workspace = db.session.get(Workspace, workspace_id)
+    workspace.legal_name = LANDLORD
+    workspace.street = "Calle Mayor 1"
+    workspace.postal_code = "28013"
+    workspace.city = "Madrid"
+    workspace.contact_email = "ana@example.com"
+    building = properties.create_property(
+        name="Calle de la Luna 3",
+        street="Calle de la Luna 3",
+        postal_code="28004",
+        city="Madrid",
+        province="Madrid",
+    )
+    return properties.add_unit(building.id, label="2º B")
+
+
 @pytest.fixture
 def rent_book(app, create_workspace):
     """A landlord (letterhead filled in) with one lease whose rent of `due`'s month is unpaid.
@@ -52,8 +74,7 @@ def rent_book(app, create_workspace):
     The renter writes Spanish and has an email; the guarantor (if any) writes English."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.models import Workspace
-    from tenants.services import charges, leases, parties, properties
+    from tenants.services import charges, leases, parties
 
     def create(
         due: date,
@@ -64,20 +85,7 @@ def rent_book(app, create_workspace):
     ) -> RentBook:
         workspace_id, _slug = create_workspace(name="Pisos Ana", kind="landlord")
         with app.app_context(), tenant_context(workspace_id):
-            workspace = db.session.get(Workspace, workspace_id)
-            workspace.legal_name = LANDLORD
-            workspace.street = "Calle Mayor 1"
-            workspace.postal_code = "28013"
-            workspace.city = "Madrid"
-            workspace.contact_email = "ana@example.com"
-            building = properties.create_property(
-                name="Calle de la Luna 3",
-                street="Calle de la Luna 3",
-                postal_code="28004",
-                city="Madrid",
-                province="Madrid",
-            )
-            unit = properties.add_unit(building.id, label="2º B")
+            unit = landlord_with_a_flat(workspace_id)
             renter = parties.create_party(name=RENTER, email=renter_email, language="es")
             backer = (
                 parties.create_party(name=GUARANTOR, email=GUARANTOR_EMAIL, language="en")

@@ -20,6 +20,7 @@ from tests.jobs.collections_fixtures import (  # noqa: F401 - fixtures
     RENTER,
     RENTER_EMAIL,
     in_workspace,
+    landlord_with_a_flat,
     money,
     pdf_text,
     today,
@@ -46,26 +47,12 @@ def book(app, create_workspace):
     month about ten weeks ago and every rent since is charged, none paid."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.models import Workspace
-    from tenants.services import charges, leases, parties, properties
+    from tenants.services import charges, leases, parties
 
     workspace_id, slug = create_workspace(name="Pisos Ana", kind="landlord")
     start = month_start(today() - timedelta(days=70))
     with app.app_context(), tenant_context(workspace_id):
-        workspace = db.session.get(Workspace, workspace_id)
-        workspace.legal_name = LANDLORD
-        workspace.street = "Calle Mayor 1"
-        workspace.postal_code = "28013"
-        workspace.city = "Madrid"
-        workspace.contact_email = "ana@example.com"
-        building = properties.create_property(
-            name="Calle de la Luna 3",
-            street="Calle de la Luna 3",
-            postal_code="28004",
-            city="Madrid",
-            province="Madrid",
-        )
-        unit = properties.add_unit(building.id, label="2º B")
+        unit = landlord_with_a_flat(workspace_id)
         lucia = parties.create_party(name=RENTER, email=RENTER_EMAIL, language="es")
         tom = parties.create_party(name=SECOND_RENTER, email=SECOND_RENTER_EMAIL, language="en")
         lease = leases.create_lease(

@@ -28,8 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings(RENDER_WARNING)]
 OWNER = {"email": "rosa@example.com", "name": "Rosa Vidal", "workspace": "Pisos Rosa"}
 LETTER_TEXT = "Requerimiento de pago a Javier Martin"
 TRACKING = "PK123456789ES"
-APPROVAL_SCREENSHOT = "/tmp/amparo-approvals.png"  # noqa: S108 - a fixed place to look at it
-CASE_SCREENSHOT = "/tmp/amparo-case.png"  # noqa: S108
 
 
 def test_landlord_approves_a_formal_demand_and_posts_it(
@@ -92,7 +90,7 @@ def test_landlord_approves_a_formal_demand_and_posts_it(
     pdf = page.request.get(preview.get_attribute("src"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert LETTER_TEXT in pdf_text(pdf.body())
-    page.screenshot(path=APPROVAL_SCREENSHOT, full_page=True)
+    page.screenshot(path=tmp_path / "approvals.png", full_page=True)
     card.get_by_label("Note (optional to approve or skip)").fill("Checked the amounts")
     card.get_by_role("button", name="Approve", exact=True).click()
     page.wait_for_url(f"**/w/{slug}/cases/approvals")
@@ -133,7 +131,7 @@ def test_landlord_approves_a_formal_demand_and_posts_it(
     )
     expect(timeline).to_contain_text(f"Formal demand to {RENTER} approved.")
     expect(page.locator(f"#letter-{letter_id}")).to_contain_text("Posted")
-    page.screenshot(path=CASE_SCREENSHOT, full_page=True)
+    page.screenshot(path=tmp_path / "case.png", full_page=True)
 
     context.close()
     csp = [p for p in problems if "Content Security Policy" in p]

@@ -169,9 +169,17 @@ def lock_letter(letter_id: int) -> Letter | None:
 
 
 def copies_of(letter: Letter) -> list[Letter]:
-    return list(
-        session.scalars(select(Letter).where(Letter.copy_of_id == letter.id).order_by(Letter.id))
-    )
+    return copies_by_letter([letter.id]).get(letter.id, [])
+
+
+def copies_by_letter(letter_ids: list[int]) -> dict[int, list[Letter]]:
+    """The guarantors' copies of these letters, in one query."""
+    result: dict[int, list[Letter]] = {}
+    if letter_ids:
+        query = select(Letter).where(Letter.copy_of_id.in_(letter_ids)).order_by(Letter.id)
+        for copy in session.scalars(query):
+            result.setdefault(copy.copy_of_id, []).append(copy)
+    return result
 
 
 def _event(letter: Letter, kind: str, actor: User | None = None, **detail) -> None:

@@ -101,3 +101,36 @@ def test_another_workspaces_letter_is_not_found(landlord, two_tenants, make_case
     assert landlord.get(f"/cases/letters/{theirs}/pdf").status_code == 404
     response = landlord.post(f"/cases/letters/{theirs}/approve", {}, page="/cases/approvals")
     assert response.status_code == 404
+
+
+def test_the_queue_costs_the_same_reads_for_one_letter_or_three(
+    app, landlord, make_case, make_letter
+):
+    """The guarantors' copies of every waiting letter come in one query, not one per letter."""
+    from sqlalchemy import event
+
+    from tenants import db
+
+    def reads_for_page() -> int:
+        with app.app_context():
+            engine = db.session.get_bind()
+        statements = []
+
+        def on_execute(_conn, _cursor, statement, _params, _context, _many):
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            landlord.page("/cases/approvals")
+        finally:
+            event.remove(engine, "before_cursor_execute", on_execute)
+        return len(statements)
+
+    first = make_case(landlord.id)
+    make_letter(landlord.id, first.case_id)
+    one = reads_for_page()
+    for renter, tax_id in (("Lucía Gil", "87654321X"), ("Pablo Ruiz", "11111111H")):
+        data = make_case(landlord.id, renter=renter, tax_id=tax_id)
+        make_letter(landlord.id, data.case_id)
+    assert reads_for_page() == one

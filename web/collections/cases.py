@@ -21,10 +21,10 @@ from tenants import db
 from tenants.models import Case, Charge, Letter
 from tenants.services import case_actions, cases, ladders
 from tenants.services import letters as letter_service
-from tenants.services.errors import ServiceError
+from tenants.services.errors import NotFound, ServiceError
 from tenants.services.workspaces import list_members
 from web.collections import bp
-from web.messages import apply_to_form
+from web.messages import apply_to_form, message_for
 from web.workspaces.forms import REQUIRED
 
 CASE_STATUS_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
@@ -494,8 +494,6 @@ def case_resume(case_id: int):
         case_actions.resume_case(case_id, actor=actor(), today=today())
     except ServiceError as error:
         db.session.rollback()
-        from web.messages import message_for
-
         flash(message_for(error), "danger")
         return redirect(url_for(".case_detail", case_id=case_id))
     db.session.commit()
@@ -504,8 +502,6 @@ def case_resume(case_id: int):
 
 
 def _charge_in_case(charge_id: int) -> Charge:
-    from tenants.services.errors import NotFound
-
     charge = db.session.scalar(select(Charge).where(Charge.id == charge_id))
     if charge is None or charge.case_id is None:
         raise NotFound(charge_id)

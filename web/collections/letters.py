@@ -109,11 +109,9 @@ def letter_acknowledgement(letter_id: int):
 
 
 def _queue_rows() -> list[dict]:
-    rows = []
-    for letter in letter_service.approval_queue():
-        copies = letter_service.copies_of(letter)
-        rows.append({"letter": letter, "copies": copies})
-    return rows
+    waiting = letter_service.approval_queue()
+    copies = letter_service.copies_by_letter([letter.id for letter in waiting])
+    return [{"letter": letter, "copies": copies.get(letter.id, [])} for letter in waiting]
 
 
 @bp.get("/cases/approvals")

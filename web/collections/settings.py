@@ -39,7 +39,7 @@ from tenants.services.properties import PROVINCES
 from tenants.storage import DocumentStore
 from web.collections import bp
 from web.collections.cases import ANCHOR_LABELS, CHANNEL_LABELS, STEP_LABELS
-from web.messages import apply_to_form
+from web.messages import apply_to_form, message_for
 
 MAX_STEPS = 10
 NUMBER = _l("Write a whole number.")
@@ -168,16 +168,10 @@ def _apply_ladder_error(form: LadderForm, error: ServiceError) -> None:
             entry = None
         if entry is not None and len(parts) == 3 and hasattr(entry.form, parts[2]):
             target = getattr(entry.form, parts[2])
-            target.errors = [*target.errors, str(_message(error))]
+            target.errors = [*target.errors, message_for(error)]
             return
         error = ServiceError(error.code, None, **error.params)
     apply_to_form(form, error)
-
-
-def _message(error: ServiceError) -> str:
-    from web.messages import message_for
-
-    return message_for(error)
 
 
 def _kept(entry) -> bool:

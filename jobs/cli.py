@@ -20,7 +20,7 @@ from jobs.cron import register_periodic_jobs
 from jobs.runtime import bind_app
 from tenants import db
 from tenants.db import tenant_context, utcnow
-from tenants.services import sweep
+from tenants.services.collections import sweep
 
 CRON_LOCK = "amparo:cron:leader"
 CRON_LOCK_SECONDS = 150  # > the scheduler's longest sleep (60 s) plus a margin

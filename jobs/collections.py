@@ -12,7 +12,7 @@ from jobs.enqueue import enqueue_now
 from jobs.queues import CRON, DEFAULT
 from jobs.runtime import job
 from tenants.db import utcnow
-from tenants.services import sweep
+from tenants.services.collections import sweep
 
 SWEEP_EVERY_SECONDS = 15 * 60
 

@@ -11,8 +11,8 @@ from jobs.runtime import job
 from tenants import db
 from tenants.db import utcnow
 from tenants.models import Workspace
-from tenants.services.secrets import sign_link
-from tenants.services.workspaces import get_invitation
+from tenants.services.platform.secrets import sign_link
+from tenants.services.platform.workspaces import get_invitation
 
 
 def invitation_link(invitation) -> str:

@@ -11,8 +11,8 @@ from jobs.progress import report_progress
 from jobs.queues import DEFAULT
 from jobs.runtime import job
 from tenants import db
-from tenants.services import invoice_import
 from tenants.services.errors import ServiceError
+from tenants.services.receivables import invoice_import
 from tenants.storage import DocumentStore
 
 

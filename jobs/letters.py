@@ -24,7 +24,7 @@ from letters.context import build_context
 from tenants import db
 from tenants.db import utcnow
 from tenants.models import Case, Email, Letter, Workspace
-from tenants.services import cases, letters
+from tenants.services.collections import cases, letters
 from tenants.storage import DocumentStore
 
 RENDER_TIMEOUT = 120  # WeasyPrint on a long statement takes seconds, not minutes

@@ -14,7 +14,7 @@ from letters.mail import Attachment, SmtpSettings, build_message, send
 from tenants import db
 from tenants.db import utcnow
 from tenants.models import Email
-from tenants.services.mail import lock_email, record_email
+from tenants.services.platform.mail import lock_email, record_email
 from tenants.storage import DocumentStore
 
 

@@ -14,7 +14,8 @@ from jobs.runtime import job
 from tenants import db
 from tenants.db import across_tenants
 from tenants.models import Deposit, Lease, Member, User, Workspace, WorkspaceKind
-from tenants.services import charges, deposits, payments, rent_updates
+from tenants.services.receivables import payments
+from tenants.services.rentals import charges, deposits, rent_updates
 
 MADRID = ZoneInfo("Europe/Madrid")
 REMIND_DAYS_BEFORE = 7

@@ -22,7 +22,9 @@ from sqlalchemy import select
 
 from tenants.db import current_tenant_id, session
 from tenants.models import Case, Charge, Deposit, Lease, Letter, Party, RentUpdate, Workspace
-from tenants.services import cases, deposits, ladders, late_payment
+from tenants.services.collections import cases, ladders
+from tenants.services.receivables import late_payment
+from tenants.services.rentals import deposits
 from tenants.storage import DocumentStore
 
 DEMANDS = ("formal_demand", "certified_demand")

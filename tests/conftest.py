@@ -229,7 +229,7 @@ def _cheap_password_hashing(monkeypatch):
     keep the real parameters."""
     from argon2 import PasswordHasher
 
-    from tenants.services import secrets
+    from tenants.services.platform import secrets
 
     monkeypatch.setattr(
         secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -289,7 +289,7 @@ def post_form(client, path: str, data: dict, *, token_from: str | None = None, *
 @pytest.fixture
 def create_user(app):
     from tenants import db
-    from tenants.services import accounts
+    from tenants.services.platform import accounts
 
     def create(
         email="ana@example.com", name="Ana Pérez", password=PASSWORD, verified=True, language="es"
@@ -308,11 +308,11 @@ def create_user(app):
 def create_workspace(app, create_user):
     from tenants import db
     from tenants.models import User, WorkspaceKind
-    from tenants.services import workspaces as ws_service
+    from tenants.services.platform import workspaces as ws_service
 
     def create(name="Pisos Ana", kind="landlord", owner_email="ana@example.com", slug=None):
         with app.app_context():
-            from tenants.services.accounts import find_user_by_email
+            from tenants.services.platform.accounts import find_user_by_email
 
             owner = find_user_by_email(owner_email)
             if owner is None:

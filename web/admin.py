@@ -15,8 +15,8 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from tenants import db
-from tenants.services import rent_updates
 from tenants.services.errors import ServiceError
+from tenants.services.rentals import rent_updates
 from web.messages import apply_to_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -9,9 +9,9 @@ from flask.cli import AppGroup, with_appcontext
 from jobs.cli import collections_cli, cron_command, worker_command
 from tenants import db, migrate
 from tenants.db import tenant_context
-from tenants.services import accounts
-from tenants.services import workspaces as ws_service
 from tenants.services.errors import ServiceError
+from tenants.services.platform import accounts
+from tenants.services.platform import workspaces as ws_service
 
 db_cli = AppGroup("db", help="Database migrations.")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")

@@ -18,18 +18,11 @@ from stdnum.es import cif, dni
 from jobs.rentals import today_in_spain
 from tenants.db import session, tenant_context
 from tenants.models import Charge, Lease, Party, Payment, Property, WorkspaceKind
-from tenants.services import (
-    accounts,
-    charges,
-    deposits,
-    invoices,
-    leases,
-    parties,
-    payments,
-    periods,
-)
-from tenants.services import properties as property_service
-from tenants.services import workspaces as ws_service
+from tenants.services.platform import accounts
+from tenants.services.platform import workspaces as ws_service
+from tenants.services.receivables import invoices, payments
+from tenants.services.rentals import charges, deposits, leases, parties, periods
+from tenants.services.rentals import properties as property_service
 from web.demo_cases import seed_cases
 
 DEMO = (

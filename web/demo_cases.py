@@ -20,7 +20,9 @@ from jobs import letters as letter_jobs
 from letters.render import render_pdf
 from tenants.db import current_tenant_id, session
 from tenants.models import Case, Letter, Member, User, Workspace
-from tenants.services import case_actions, cases, invoices, letters, parties, payments, sweep
+from tenants.services.collections import case_actions, cases, letters, sweep
+from tenants.services.receivables import invoices, payments
+from tenants.services.rentals import parties
 from tenants.storage import DocumentStore
 
 LETTERHEAD = {

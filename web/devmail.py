@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template
 
 from tenants import db
 from tenants.models import Email
-from tenants.services.mail import recent_emails
+from tenants.services.platform.mail import recent_emails
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mailbox")
 

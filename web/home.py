@@ -14,8 +14,8 @@ from wtforms.validators import InputRequired, Length
 from jobs.queues import redis_connection
 from tenants import db
 from tenants.models import WorkspaceKind
-from tenants.services import workspaces as ws_service
 from tenants.services.errors import ServiceError
+from tenants.services.platform import workspaces as ws_service
 from web.messages import apply_to_form
 
 bp = Blueprint("home", __name__)

@@ -16,7 +16,7 @@ from letters.qr import epc_payload, svg_data_uri
 from tenants import db
 from tenants.db import tenant_context
 from tenants.models import Workspace
-from tenants.services import cases, letters
+from tenants.services.collections import cases, letters
 from tenants.services.errors import NotFound
 
 bp = Blueprint("portal", __name__, url_prefix="/p")

@@ -1,6 +1,6 @@
 """What is owed and what was paid. A rent charge and (later) an invoice are both a Charge.
 
-`Charge.paid` is kept equal to the sum of its allocations by tenants/services/payments.py, the
+`Charge.paid` is kept equal to the sum of its allocations by tenants/services/receivables/payments.py, the
 only writer of allocations, so arrears and dashboards are simple set-based queries.
 """
 

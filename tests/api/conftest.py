@@ -23,7 +23,7 @@ class ApiWorkspace:
 def api_workspace(app, create_workspace):
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import workspaces as ws_service
+    from tenants.services.platform import workspaces as ws_service
 
     def make(name="Suministros Ana", email="ana@example.com") -> ApiWorkspace:
         workspace_id, slug = create_workspace(name=name, kind="business", owner_email=email)

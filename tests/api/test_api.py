@@ -54,8 +54,8 @@ def test_a_revoked_token_is_refused(app, api, ws_a, create_user):
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import User
-    from tenants.services import workspaces as ws_service
-    from tenants.services.accounts import find_user_by_email
+    from tenants.services.platform import workspaces as ws_service
+    from tenants.services.platform.accounts import find_user_by_email
 
     assert api("GET", "/clients", ws_a).status_code == 200
     with app.app_context(), tenant_context(ws_a.id):
@@ -68,7 +68,7 @@ def test_a_revoked_token_is_refused(app, api, ws_a, create_user):
 
 def test_a_token_in_use_shows_when_it_was_last_used(app, api, ws_a):
     from tenants.db import tenant_context
-    from tenants.services import workspaces as ws_service
+    from tenants.services.platform import workspaces as ws_service
 
     assert api("GET", "/invoices", ws_a).status_code == 200
     with app.app_context(), tenant_context(ws_a.id):

@@ -55,7 +55,8 @@ def make_case(app):
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import Charge
-    from tenants.services import cases, charges, leases, parties, properties
+    from tenants.services.collections import cases
+    from tenants.services.rentals import charges, leases, parties, properties
 
     def make(tenant_id: int, renter: str = RENTER, tax_id: str = "12345678Z") -> CaseData:
         today = today_in_spain()
@@ -116,7 +117,7 @@ def make_letter(app):
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import Case, User
-    from tenants.services import cases, letters
+    from tenants.services.collections import cases, letters
     from tenants.storage import DocumentStore
 
     def make(

@@ -218,7 +218,9 @@ def test_the_invoice_page_links_to_its_case(app, create_workspace, make_client, 
     from jobs.rentals import today_in_spain
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import cases, invoices, parties
+    from tenants.services.collections import cases
+    from tenants.services.receivables import invoices
+    from tenants.services.rentals import parties
     from tests.conftest import login
 
     workspace_id, slug = create_workspace(

@@ -34,7 +34,7 @@ def landlord(app, create_workspace):
 def rent_debt(landlord):
     """A lease from January 2026 with one unpaid rent (800 €, due 1 February 2026), a renter
     and a guarantor with email addresses."""
-    from tenants.services import charges, leases, parties, properties
+    from tenants.services.rentals import charges, leases, parties, properties
 
     n = next(_numbers)
     building = properties.create_property(
@@ -63,7 +63,7 @@ def rent_debt(landlord):
 
 
 def sweep(day: date):
-    from tenants.services import sweep as sweeping
+    from tenants.services.collections import sweep as sweeping
 
     return sweeping.sweep(at(day))
 
@@ -112,7 +112,7 @@ def test_an_unpaid_rent_climbs_the_default_ladder(rent_debt):
     assert certified.channel == "certified" and certified.needs_approval
     sweep(date(2026, 4, 2))
     assert the_case().stage == 6 and the_case().next_action_at is None
-    from tenants.services import cases
+    from tenants.services.collections import cases
 
     assert [e.kind for e in cases.timeline(the_case().id)][0] == "escalation_proposed"
 
@@ -127,7 +127,7 @@ def test_a_very_late_debt_starts_at_the_step_its_age_calls_for(rent_debt):
 
 
 def test_the_minimum_gap_keeps_contacts_apart(rent_debt):
-    from tenants.services import ladders
+    from tenants.services.collections import ladders
 
     ladder = ladders.workspace_ladder("landlord")
     ladder.min_gap_days = 15
@@ -138,7 +138,7 @@ def test_the_minimum_gap_keeps_contacts_apart(rent_debt):
 
 
 def test_full_payment_closes_the_case_and_cancels_unsent_letters(rent_debt):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     sweep(date(2026, 3, 3))  # very late already: the formal demand, awaiting approval
     waiting = letters_sent()
@@ -151,7 +151,7 @@ def test_full_payment_closes_the_case_and_cancels_unsent_letters(rent_debt):
 
 
 def test_partial_payment_reanchors_the_ladder(rent_debt):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     sweep(date(2026, 2, 4))  # reminder (day 3)
     for letter in letters_sent():
@@ -166,7 +166,7 @@ def test_partial_payment_reanchors_the_ladder(rent_debt):
 
 
 def test_partial_payment_retakes_a_step_whose_letter_had_not_left(rent_debt):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     sweep(date(2026, 2, 4))  # the reminder is still being rendered
     payments.record_payment(lease_id=rent_debt.id, received_on=date(2026, 2, 8), amount="300")
@@ -179,7 +179,7 @@ def test_partial_payment_retakes_a_step_whose_letter_had_not_left(rent_debt):
 
 
 def test_dispute_pauses_until_resumed(rent_debt):
-    from tenants.services import case_actions
+    from tenants.services.collections import case_actions
 
     sweep(date(2026, 2, 4))
     case = the_case()
@@ -198,7 +198,7 @@ def test_dispute_pauses_until_resumed(rent_debt):
 
 
 def test_a_broken_promise_resumes_the_day_after(rent_debt):
-    from tenants.services import case_actions, cases
+    from tenants.services.collections import case_actions, cases
 
     sweep(date(2026, 2, 4))
     case = the_case()
@@ -222,7 +222,7 @@ def test_a_paused_charge_is_left_out(rent_debt):
 
     from tenants.db import session
     from tenants.models import Charge
-    from tenants.services import case_actions
+    from tenants.services.collections import case_actions
 
     sweep(date(2026, 2, 2))
     charge = session.scalars(select(Charge)).one()
@@ -239,7 +239,7 @@ def test_a_paused_charge_is_left_out(rent_debt):
 
 
 def test_bad_pause_input_changes_nothing(rent_debt):
-    from tenants.services import case_actions
+    from tenants.services.collections import case_actions
     from tenants.services.errors import ServiceError
 
     sweep(date(2026, 2, 4))

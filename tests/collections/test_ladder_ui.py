@@ -173,7 +173,7 @@ def test_the_letterhead_is_saved_with_its_logo(landlord, rows):
 def test_bad_letterhead_input_changes_nothing(landlord, rows, message, monkeypatch, change, code):
     # A smaller limit for the test: a real 1 MB upload spills to a temporary file the test
     # client never closes.
-    monkeypatch.setattr("tenants.services.letterhead.MAX_LOGO_BYTES", 2048)
+    monkeypatch.setattr("tenants.services.collections.letterhead.MAX_LOGO_BYTES", 2048)
     params = {"kb": 2} if code == "logo_too_large" else {}
     response = landlord.post(
         LETTERHEAD, letterhead(**change), page=LETTERHEAD, content_type="multipart/form-data"

@@ -45,7 +45,7 @@ def test_a_paid_case_says_nothing_is_owed(app, client, landlord, make_case, rows
     from jobs.rentals import today_in_spain
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     data = make_case(landlord.id)
     with app.app_context(), tenant_context(landlord.id):

@@ -49,7 +49,7 @@ def landlord_with_a_flat(workspace_id: int):
     """In the current tenant: the letterhead filled in, and one flat to let. Returns the unit."""
     from tenants import db
     from tenants.models import Workspace
-    from tenants.services import properties
+    from tenants.services.rentals import properties
 
     workspace = db.session.get(Workspace, workspace_id)
     workspace.legal_name = LANDLORD
@@ -74,7 +74,7 @@ def rent_book(app, create_workspace):
     The renter writes Spanish and has an email; the guarantor (if any) writes English."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import charges, leases, parties
+    from tenants.services.rentals import charges, leases, parties
 
     def create(
         due: date,
@@ -117,7 +117,7 @@ def sweep_at(app):
     import jobs.enqueue  # noqa: F401 - the outbox listener that enqueues after commit
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import sweep
+    from tenants.services.collections import sweep
 
     def run(workspace_id: int, now: datetime) -> dict:
         with app.app_context(), tenant_context(workspace_id):
@@ -151,7 +151,7 @@ def in_workspace(app):
 @pytest.fixture
 def owner(app):
     """The workspace owner (ana@example.com), for approvals."""
-    from tenants.services.accounts import find_user_by_email
+    from tenants.services.platform.accounts import find_user_by_email
 
     def get():
         return find_user_by_email("ana@example.com")

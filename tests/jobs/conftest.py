@@ -68,7 +68,7 @@ def bound_app(app, monkeypatch):
 def record_email(app):
     """An email recorded (and committed) for delivery; returns its id."""
     from tenants import db
-    from tenants.services.mail import record_email as record
+    from tenants.services.platform.mail import record_email as record
 
     def create(key="test:1", to="someone@example.com", subject="Hola"):
         with app.app_context():

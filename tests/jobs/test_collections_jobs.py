@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 import letters.compose  # noqa: F401 - WeasyPrint warns once on import: at collection, not in a test
-from tenants.services.periods import month_start
+from tenants.services.rentals.periods import month_start
 from tests.jobs.collections_fixtures import (  # noqa: F401 - fixtures
     GUARANTOR,
     GUARANTOR_EMAIL,
@@ -46,7 +46,7 @@ def _events(rows) -> list[str]:
 
 
 def _approve(in_workspace, owner, workspace_id: int, letter_id: int) -> None:  # noqa: F811
-    from tenants.services import letters
+    from tenants.services.collections import letters
 
     in_workspace(workspace_id, lambda: letters.approve(letter_id, owner()))
 
@@ -206,7 +206,7 @@ def test_a_payment_that_clears_the_case_stops_it_and_thanks_the_debtor(
     rows,
     run_worker,
 ):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     book = rent_book(_due_weeks_ago(20))
     due, ws = book.due, book.workspace_id
@@ -249,7 +249,7 @@ def test_the_thanks_is_sent_once_however_often_the_job_runs(
 ):
     from jobs.enqueue import enqueue_now
     from jobs.letters import thank_debtor
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     book = rent_book(_due_weeks_ago(10), guarantor=False)
     due, ws = book.due, book.workspace_id
@@ -279,7 +279,7 @@ def test_a_dispute_pauses_the_ladder_until_it_is_resumed(
     owner,  # noqa: F811
     rows,
 ):
-    from tenants.services import case_actions
+    from tenants.services.collections import case_actions
 
     book = rent_book(_due_weeks_ago(30), guarantor=False)
     due, ws = book.due, book.workspace_id
@@ -317,7 +317,7 @@ def test_a_broken_promise_resumes_the_ladder_the_day_after_the_promised_date(
     owner,  # noqa: F811
     rows,
 ):
-    from tenants.services import case_actions
+    from tenants.services.collections import case_actions
 
     book = rent_book(_due_weeks_ago(30), guarantor=False)
     due, ws = book.due, book.workspace_id
@@ -396,7 +396,8 @@ def test_a_business_formal_demand_claims_interest_and_the_40_euros(
     from decimal import Decimal
 
     from tenants.models import Workspace
-    from tenants.services import invoices, parties
+    from tenants.services.receivables import invoices
+    from tenants.services.rentals import parties
 
     ws, _slug = create_workspace(name="Suministros Ana", kind="business")
     due = today() - timedelta(days=40)

@@ -8,7 +8,7 @@ from jobs.enqueue import enqueue_after_commit
 from jobs.mail import deliver_email
 from jobs.queues import MAIL
 from tenants import db
-from tenants.services.mail import record_email
+from tenants.services.platform.mail import record_email
 
 
 def _record(key: str = "test:rollback") -> int:

@@ -13,7 +13,7 @@ def landlord(app, create_workspace):
     """A landlord workspace with one lease starting 1 March 2026, deposit to lodge in Madrid."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import leases, parties, properties
+    from tenants.services.rentals import leases, parties, properties
 
     workspace_id, slug = create_workspace(name="Pisos Ana", kind="landlord")
     with app.app_context(), tenant_context(workspace_id):

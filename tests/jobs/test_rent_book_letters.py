@@ -12,7 +12,7 @@ import pytest
 
 import letters.compose  # noqa: F401 - WeasyPrint warns once on import: at collection, not in a test
 from letters import i18n
-from tenants.services.periods import month_start
+from tenants.services.rentals.periods import month_start
 from tests.conftest import login, post_form
 from tests.jobs.collections_fixtures import (  # noqa: F401 - fixtures
     LANDLORD,
@@ -47,7 +47,7 @@ def book(app, create_workspace):
     month about ten weeks ago and every rent since is charged, none paid."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import charges, leases, parties
+    from tenants.services.rentals import charges, leases, parties
 
     workspace_id, slug = create_workspace(name="Pisos Ana", kind="landlord")
     start = month_start(today() - timedelta(days=70))
@@ -90,8 +90,8 @@ def test_confirming_a_rent_update_notifies_each_renter_once(
     rows,
     run_worker,
 ):
-    from tenants.services import periods, rent_updates
     from tenants.services.errors import ServiceError
+    from tenants.services.rentals import periods, rent_updates
 
     anniversary = periods.anniversary(book.start, 1)
     update_id = in_workspace(
@@ -131,7 +131,7 @@ def test_confirming_a_rent_update_notifies_each_renter_once(
 
 
 def test_a_dismissed_rent_update_sends_nothing(book, in_workspace, inbox, rows, run_worker):  # noqa: F811
-    from tenants.services import periods, rent_updates
+    from tenants.services.rentals import periods, rent_updates
 
     anniversary = periods.anniversary(book.start, 1)
     update_id = in_workspace(
@@ -154,7 +154,7 @@ def test_settling_the_deposit_sends_the_itemised_settlement(
     rows,
     run_worker,
 ):
-    from tenants.services import deposits, leases
+    from tenants.services.rentals import deposits, leases
 
     ended = today() - timedelta(days=10)
     keys_back = today() - timedelta(days=8)
@@ -211,7 +211,7 @@ def test_the_lease_page_sends_a_statement_of_account_once_a_day(
     rows,
     run_worker,
 ):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     charged = rows(
         "SELECT id, description, due_date, amount FROM charges WHERE lease_id = :id "

@@ -111,7 +111,7 @@ def test_dashboard_of_100000_invoices(
 
     with app.app_context():
         from tenants.db import tenant_context
-        from tenants.services.business_dashboard import business_dashboard
+        from tenants.services.receivables.business_dashboard import business_dashboard
 
         with tenant_context(workspace_id):
             with_service = []

@@ -76,7 +76,7 @@ def _sweep(app, workspace_id: int) -> int:
     """Record the batch; its render jobs reach Redis when this commits."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import sweep
+    from tenants.services.collections import sweep
 
     with app.app_context(), tenant_context(workspace_id):
         result = sweep.sweep(SWEEP_AT)

@@ -146,7 +146,7 @@ def _generate(app, workspace_ids: list[int]) -> tuple[int, float]:
     """The daily job's work for one month: per workspace, in its tenant context."""
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import charges
+    from tenants.services.rentals import charges
 
     created = 0
     with app.app_context():

@@ -104,7 +104,7 @@ def _noon(day: date) -> datetime:
 def _sweep(app, workspace_id: int, day: date, *, keep: bool) -> tuple[float, dict]:
     from tenants import db, outbox
     from tenants.db import tenant_context
-    from tenants.services import sweep
+    from tenants.services.collections import sweep
 
     with app.app_context(), tenant_context(workspace_id):
         started = time.perf_counter()

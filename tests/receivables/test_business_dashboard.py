@@ -52,7 +52,7 @@ def today(monkeypatch):
 
 
 def _invoice(party, number, issued, due, total):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     return invoices.create_invoice(
         invoices.InvoiceInput(
@@ -63,7 +63,8 @@ def _invoice(party, number, issued, due, total):
 
 def _small_book() -> dict:
     """Seven invoices of three clients, one in each aging bucket (see the figures below)."""
-    from tenants.services import invoices, parties
+    from tenants.services.receivables import invoices
+    from tenants.services.rentals import parties
 
     alfa = parties.create_party(name="Alfa Distribuciones S.L.", tax_id="B12345674")
     beta = parties.create_party(name="Beta Logística S.L.", tax_id="A58818501")
@@ -97,7 +98,7 @@ def _small_book() -> dict:
 
 
 def test_the_figures_match_a_calculation_by_hand(shop):
-    from tenants.services.business_dashboard import business_dashboard
+    from tenants.services.receivables.business_dashboard import business_dashboard
 
     with shop.tenant():
         ids = _small_book()
@@ -139,9 +140,9 @@ def test_the_figures_match_a_calculation_by_hand(shop):
 
 def test_the_estimate_agrees_with_the_exact_claim_when_nothing_was_paid_late(shop):
     """F-3: one principal, one rate over the whole period: the estimate is the claim."""
-    from tenants.services import invoices
-    from tenants.services.business_dashboard import business_dashboard
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables import invoices
+    from tenants.services.receivables.business_dashboard import business_dashboard
+    from tenants.services.receivables.late_payment import claim
 
     with shop.tenant():
         ids = _small_book()
@@ -195,7 +196,7 @@ def _add_invoices(count: int, first: int = 0) -> None:
     paid, some disputed (rows added directly: the dashboard only reads them)."""
     from tenants import db
     from tenants.models import Charge, Party
-    from tenants.services import parties
+    from tenants.services.rentals import parties
 
     clients = list(db.session.scalars(select(Party).order_by(Party.id))) or [
         parties.create_party(name="Gamma S.L.", tax_id="B12345674"),
@@ -239,7 +240,7 @@ def _counting_queries():
 
 def test_the_number_of_queries_does_not_grow_with_the_invoices(shop, today):
     """The page and the dashboard service take the same queries for 10 and for 200 invoices."""
-    from tenants.services.business_dashboard import business_dashboard
+    from tenants.services.receivables.business_dashboard import business_dashboard
 
     page_queries, service_queries = [], []
     for first, count in ((0, 10), (10, 190)):
@@ -307,7 +308,7 @@ def _demo_figures() -> dict:
 
 
 def test_the_demo_business_has_a_year_and_a_half_of_invoices_and_is_idempotent(shop):
-    from tenants.services.business_dashboard import business_dashboard
+    from tenants.services.receivables.business_dashboard import business_dashboard
     from web.demo import seed_invoices
 
     with shop.tenant():

@@ -101,7 +101,7 @@ def _invoice_counts(admin_engine, workspace_id: int) -> tuple[int, int, int]:
 
 @pytest.mark.smoke
 def test_columns_are_guessed_from_spanish_and_english_headers():
-    from tenants.services.invoice_import import guess_mapping
+    from tenants.services.receivables.invoice_import import guess_mapping
 
     spanish = [
         "Nº factura",
@@ -198,7 +198,7 @@ def test_a_file_with_bad_rows_lists_every_problem_and_imports_nothing(
 def test_importing_the_same_file_again_updates_and_never_duplicates(business):
     from tenants import db
     from tenants.models import Charge, ChargeLine, Party
-    from tenants.services import invoice_import, invoices
+    from tenants.services.receivables import invoice_import, invoices
 
     def run(content: bytes, seen: list):
         table = invoice_import.read_table(content)

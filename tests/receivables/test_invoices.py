@@ -15,7 +15,7 @@ _numbers = itertools.count(1)
 
 
 def _client(**fields):
-    from tenants.services import parties
+    from tenants.services.rentals import parties
 
     return parties.create_party(
         **{"name": f"Distribuciones {next(_numbers)} S.L.", "kind": "company", **fields}
@@ -23,7 +23,7 @@ def _client(**fields):
 
 
 def _data(party, **fields):
-    from tenants.services.invoices import InvoiceInput
+    from tenants.services.receivables.invoices import InvoiceInput
 
     values = {
         "party_id": party.id,
@@ -63,7 +63,7 @@ def _refused(code: str, field: str, call, *args, **kwargs):
 
 def test_create_and_update_an_invoice(business):
     from tenants import db
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     invoice = invoices.create_invoice(
@@ -100,7 +100,7 @@ def test_create_and_update_an_invoice(business):
 
 
 def test_a_duplicate_invoice_number_is_refused_and_nothing_changes(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     first = invoices.create_invoice(_data(party, number="F-1"))
@@ -139,7 +139,7 @@ def test_a_duplicate_invoice_number_is_refused_and_nothing_changes(business):
     ],
 )
 def test_bad_input_is_refused_with_its_code_and_changes_nothing(business, fields, code, field):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     existing = invoices.create_invoice(_data(party))
@@ -153,7 +153,7 @@ def test_bad_input_is_refused_with_its_code_and_changes_nothing(business, fields
 
 
 def test_other_real_currencies_are_accepted(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     for code in ("USD", "gbp", "CHF", "XOF"):  # XOF: the West African CFA franc
@@ -161,7 +161,7 @@ def test_other_real_currencies_are_accepted(business):
 
 
 def test_vat_that_does_not_add_up_is_a_warning_not_an_error(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     right = invoices.create_invoice(_data(party))
@@ -179,7 +179,7 @@ def test_vat_that_does_not_add_up_is_a_warning_not_an_error(business):
 
 
 def test_a_credit_note_above_the_outstanding_is_refused(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     invoice = invoices.create_invoice(_data(party, total="1000.00", base=None, vat=None))
@@ -218,7 +218,7 @@ def test_a_credit_note_above_the_outstanding_is_refused(business):
 
 
 def test_a_payment_above_the_outstanding_is_refused(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     invoice = invoices.create_invoice(_data(party, total="500.00", base=None, vat=None))
@@ -248,7 +248,7 @@ def test_a_payment_above_the_outstanding_is_refused(business):
 
 
 def test_a_total_below_what_was_paid_is_refused(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     invoice = invoices.create_invoice(_data(party, total="500.00", base=None, vat=None))
@@ -260,7 +260,7 @@ def test_a_total_below_what_was_paid_is_refused(business):
 
 
 def test_status_is_derived_from_payments_dispute_and_write_off(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     party = _client()
     invoice = invoices.create_invoice(_data(party, total="1000.00", base=None, vat=None))
@@ -286,7 +286,7 @@ def test_status_is_derived_from_payments_dispute_and_write_off(business):
 
 
 def test_list_invoices_filters_by_status_and_debtor_and_pages(business):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     one, other = _client(), _client()
     today = date(2025, 6, 1)
@@ -336,8 +336,8 @@ def test_list_invoices_filters_by_status_and_debtor_and_pages(business):
 def test_another_workspaces_invoice_is_not_found(business, app, create_workspace):
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import invoices
     from tenants.services.errors import NotFound
+    from tenants.services.receivables import invoices
 
     party = _client()
     invoice = invoices.create_invoice(_data(party, total="100.00", base=None, vat=None))
@@ -377,8 +377,8 @@ def test_another_workspaces_invoice_is_not_found(business, app, create_workspace
 def test_an_invoice_for_another_workspaces_party_is_not_found(business, create_workspace):
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services import invoices
     from tenants.services.errors import NotFound
+    from tenants.services.receivables import invoices
 
     party = _client()
     db.session.commit()
@@ -391,7 +391,7 @@ def test_an_invoice_for_another_workspaces_party_is_not_found(business, create_w
 
 
 def test_a_party_with_a_cif_is_a_business_a_person_with_a_dni_is_not_unless_said(business):
-    from tenants.services import parties
+    from tenants.services.rentals import parties
 
     company = parties.create_party(name="Talleres Norte", tax_id="B12345674")
     assert company.tax_id_type == "cif"

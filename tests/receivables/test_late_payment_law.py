@@ -23,7 +23,7 @@ _numbers = itertools.count(1)
 
 
 def _debtor(*, business: bool = True):
-    from tenants.services import parties
+    from tenants.services.rentals import parties
 
     n = next(_numbers)
     if business:
@@ -32,7 +32,7 @@ def _debtor(*, business: bool = True):
 
 
 def _invoice(debtor, *, total: str, due: date, issued: date | None = None):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     return invoices.create_invoice(
         invoices.InvoiceInput(
@@ -46,7 +46,7 @@ def _invoice(debtor, *, total: str, due: date, issued: date | None = None):
 
 
 def _pay(invoice, on: date, amount: str):
-    from tenants.services import invoices
+    from tenants.services.receivables import invoices
 
     invoices.record_invoice_payment(invoice.id, received_on=on, amount=amount)
 
@@ -60,7 +60,7 @@ def _segments(claim):
 
 
 def test_interest_across_a_half_year_boundary_uses_each_half_years_rate(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     invoice = _invoice(debtor, total="10000.00", due=date(2025, 5, 31))
@@ -84,7 +84,7 @@ def test_interest_across_a_half_year_boundary_uses_each_half_years_rate(business
 
 
 def test_interest_across_new_year_uses_the_second_half_of_2024_then_the_first_of_2025(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     invoice = _invoice(debtor, total="4000.00", due=date(2024, 12, 15))
@@ -102,7 +102,7 @@ def test_interest_across_new_year_uses_the_second_half_of_2024_then_the_first_of
 
 
 def test_a_period_inside_leap_year_2024_still_divides_by_365(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     invoice = _invoice(debtor, total="5000.00", due=date(2024, 2, 15))
@@ -118,7 +118,7 @@ def test_a_period_inside_leap_year_2024_still_divides_by_365(business):
 
 
 def test_a_partial_payment_stops_interest_only_on_the_part_paid(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     invoice = _invoice(debtor, total="2000.00", due=date(2025, 1, 31))
@@ -142,7 +142,7 @@ def test_a_partial_payment_stops_interest_only_on_the_part_paid(business):
 
 
 def test_a_consumer_owes_no_interest_without_a_demand_then_legal_interest_after_it(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor(business=False)
     invoice = _invoice(debtor, total="1000.00", due=date(2025, 3, 31))
@@ -169,7 +169,7 @@ def test_a_consumer_owes_no_interest_without_a_demand_then_legal_interest_after_
 
 
 def test_a_demand_before_the_due_date_runs_interest_only_from_the_due_date(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor(business=False)
     invoice = _invoice(debtor, total="1000.00", due=date(2025, 3, 31))
@@ -182,7 +182,7 @@ def test_a_demand_before_the_due_date_runs_interest_only_from_the_due_date(busin
 
 
 def test_interest_stays_claimable_after_the_principal_is_paid_late(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     invoice = _invoice(debtor, total="3000.00", due=date(2025, 9, 30))
@@ -203,7 +203,7 @@ def test_interest_stays_claimable_after_the_principal_is_paid_late(business):
 
 
 def test_forty_euros_per_late_invoice_of_a_business_and_never_for_a_consumer(business):
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     late = [
@@ -233,7 +233,7 @@ def test_forty_euros_per_late_invoice_of_a_business_and_never_for_a_consumer(bus
 def test_a_missing_rate_period_is_reported_never_a_silent_zero(business):
     from tenants import db
     from tenants.models import InterestRate
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.late_payment import claim
 
     db.session.execute(
         delete(InterestRate).where(
@@ -251,8 +251,8 @@ def test_a_missing_rate_period_is_reported_never_a_silent_zero(business):
 
 
 def test_a_credit_note_lowers_the_principal_interest_runs_on(business):
-    from tenants.services.invoices import create_credit_note
-    from tenants.services.late_payment import claim
+    from tenants.services.receivables.invoices import create_credit_note
+    from tenants.services.receivables.late_payment import claim
 
     debtor = _debtor()
     invoice = _invoice(debtor, total="1000.00", due=date(2025, 1, 31))

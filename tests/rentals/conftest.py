@@ -31,7 +31,7 @@ def make_lease(landlord):
 
     Defaults: housing, paid in cash, rent 800.00 due on the 1st, no update clause, no end.
     Any LeaseInput field can be given; `unit_use` sets the unit's use."""
-    from tenants.services import leases, parties, properties
+    from tenants.services.rentals import leases, parties, properties
 
     def make(*, start: date, rent="800.00", unit_use: str = "housing", **fields):
         n = next(_numbers)

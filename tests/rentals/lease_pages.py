@@ -44,7 +44,7 @@ class Book:
 
     def unit(self, label: str = "1º A", use: str = "housing", building: str = "Calle Mayor 12"):
         """A unit (its id) in a building of its own."""
-        from tenants.services import properties
+        from tenants.services.rentals import properties
 
         def make():
             prop = properties.create_property(
@@ -59,7 +59,7 @@ class Book:
         return self.run(make)
 
     def person(self, name: str) -> int:
-        from tenants.services import parties
+        from tenants.services.rentals import parties
 
         return self.run(lambda: parties.create_party(name=name).id)
 

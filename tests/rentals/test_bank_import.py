@@ -89,7 +89,7 @@ def rent_book(app, two_tenants):
     """Workspace A: Calle Mayor 12 with three let flats and January's rent charged.
 
     Returns {"juan": lease_id, "maria": …, "lucia": …}."""
-    from tenants.services import charges, leases, parties, properties
+    from tenants.services.rentals import charges, leases, parties, properties
 
     a = two_tenants[0]
     with in_workspace(app, a.id) as session:
@@ -438,7 +438,7 @@ def test_another_workspaces_statements_and_lines_are_404(app, two_tenants, rent_
     ],
 )
 def test_amounts_as_banks_write_them(raw, expected):
-    from tenants.services.bank_import import parse_amount
+    from tenants.services.rentals.bank_import import parse_amount
 
     assert parse_amount(raw) == expected
 
@@ -458,14 +458,14 @@ def test_amounts_as_banks_write_them(raw, expected):
     ],
 )
 def test_dates_as_banks_write_them(raw, expected):
-    from tenants.services.bank_import import parse_date
+    from tenants.services.rentals.bank_import import parse_date
 
     assert parse_date(raw) == expected
 
 
 @pytest.mark.smoke
 def test_an_english_header_comma_separated_utf8_with_bom_and_iso_dates_is_read():
-    from tenants.services.bank_import import parse_statement
+    from tenants.services.rentals.bank_import import parse_statement
 
     content = (
         "\ufeffDate,Description,Amount,Balance\n"
@@ -486,8 +486,8 @@ def test_an_english_header_comma_separated_utf8_with_bom_and_iso_dates_is_read()
 
 @pytest.mark.smoke
 def test_a_suggestion_is_exact_only_when_amount_and_identity_point_to_one_lease(landlord):
-    from tenants.services import charges, leases, parties, properties
-    from tenants.services.bank_import import import_statement
+    from tenants.services.rentals import charges, leases, parties, properties
+    from tenants.services.rentals.bank_import import import_statement
 
     building = properties.create_property(
         name="Avenida del Puerto 3",

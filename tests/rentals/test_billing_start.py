@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from tenants.services import charges, payments
 from tenants.services.errors import ServiceError
+from tenants.services.receivables import payments
+from tenants.services.rentals import charges
 
 pytestmark = pytest.mark.smoke
 

@@ -38,7 +38,8 @@ D = Decimal
 
 def build_small_book() -> dict[str, int]:
     """Create the book of the module docstring in the current tenant; returns the lease ids."""
-    from tenants.services import charges, deposits, leases, parties, payments, properties
+    from tenants.services.receivables import payments
+    from tenants.services.rentals import charges, deposits, leases, parties, properties
 
     sol = properties.create_property(
         name="Casa Sol", street="Calle del Sol 3", postal_code="28012", city="Madrid",
@@ -129,7 +130,7 @@ def in_tenant(app):
 
 
 def dashboard_on(today):
-    from tenants.services.rent_dashboard import landlord_dashboard
+    from tenants.services.rentals.rent_dashboard import landlord_dashboard
 
     return landlord_dashboard(today)
 
@@ -195,7 +196,7 @@ def test_deadlines_within_60_days_soonest_first(small_book, in_tenant):
 
 
 def test_settled_and_lodged_deposits_leave_the_deadlines(small_book, in_tenant):
-    from tenants.services import deposits, leases
+    from tenants.services.rentals import deposits, leases
 
     workspace_id, _slug, ids = small_book
     with in_tenant(workspace_id):
@@ -325,7 +326,8 @@ def test_other_workspace_kinds_get_no_rent_book(create_workspace, make_client):
 def add_leases(count: int, first: int) -> None:
     """`count` more leases, each with an extra, a deposit to lodge, an update clause, a year of
     charges and some payments (half of them fall behind)."""
-    from tenants.services import charges, leases, parties, payments, properties
+    from tenants.services.receivables import payments
+    from tenants.services.rentals import charges, leases, parties, properties
 
     building = properties.create_property(
         name=f"Bloque {first}", street="Calle Larga 1", postal_code="28001", city="Madrid",
@@ -400,7 +402,7 @@ def demo_counts(app) -> dict:
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import Charge, Lease, LeaseParty, Party, Payment, Property, Unit
-    from tenants.services import workspaces as ws_service
+    from tenants.services.platform import workspaces as ws_service
 
     with app.app_context():
         workspace = ws_service.workspace_by_slug("demo-landlord")
@@ -424,8 +426,8 @@ def seed(app, today):
 def test_the_demo_landlord_gets_a_year_of_rent_with_two_renters_in_arrears(app):
     from tenants.db import tenant_context
     from tenants.models import Lease, Property
-    from tenants.services import leases, parties
-    from tenants.services import workspaces as ws_service
+    from tenants.services.platform import workspaces as ws_service
+    from tenants.services.rentals import leases, parties
 
     today = date(2025, 11, 20)
     seed(app, today)
@@ -477,7 +479,7 @@ def test_the_demo_seed_is_idempotent(app):
     }
     assert grown["Charge"] == first["Charge"] + 5
     from tenants.db import tenant_context
-    from tenants.services import workspaces as ws_service
+    from tenants.services.platform import workspaces as ws_service
 
     with app.app_context():
         workspace = ws_service.workspace_by_slug("demo-landlord")

@@ -20,14 +20,14 @@ pytestmark = pytest.mark.smoke
 
 
 def _deposit(lease):
-    from tenants.services.leases import deposit_of
+    from tenants.services.rentals.leases import deposit_of
 
     return deposit_of(lease.id)
 
 
 def _keys_returned(make_lease, *, rent, keys: date, use="housing"):
     """A lease that ended the day its keys came back; returns (lease, deposit)."""
-    from tenants.services import leases
+    from tenants.services.rentals import leases
 
     lease = make_lease(start=date(2023, 1, 1), rent=rent, unit_use=use)
     leases.end_lease(lease.id, ended_on=keys, keys_returned_on=keys)
@@ -53,7 +53,7 @@ def test_the_legal_deposit_is_one_month_for_housing_and_two_for_other_uses(make_
 
 
 def test_a_deposit_other_than_the_legal_one_is_kept_with_a_warning(make_lease):
-    from tenants.services.leases import lease_warnings
+    from tenants.services.rentals.leases import lease_warnings
 
     lease = make_lease(start=date(2025, 1, 1), rent="850.00", deposit_amount="1.000,00")
 
@@ -62,7 +62,7 @@ def test_a_deposit_other_than_the_legal_one_is_kept_with_a_warning(make_lease):
 
 
 def test_the_legal_deposit_gives_no_warning(make_lease):
-    from tenants.services.leases import lease_warnings
+    from tenants.services.rentals.leases import lease_warnings
 
     lease = make_lease(start=date(2025, 1, 1), rent="850.00")
 
@@ -80,7 +80,7 @@ def test_the_legal_deposit_gives_no_warning(make_lease):
 def test_additional_guarantees_on_housing_are_capped_at_two_months(
     make_lease, use, guarantee, warned
 ):
-    from tenants.services.leases import lease_warnings
+    from tenants.services.rentals.leases import lease_warnings
 
     lease = make_lease(
         start=date(2025, 1, 1),
@@ -108,7 +108,7 @@ def test_additional_guarantees_on_housing_are_capped_at_two_months(
     ],
 )
 def test_the_balance_is_due_back_one_month_after_the_keys(make_lease, keys, deadline):
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     _lease, deposit = _keys_returned(make_lease, rent="800.00", keys=keys)
 
@@ -118,7 +118,7 @@ def test_the_balance_is_due_back_one_month_after_the_keys(make_lease, keys, dead
 
 
 def test_no_deadline_while_the_keys_are_not_back(make_lease):
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     lease = make_lease(start=date(2025, 1, 1))
 
@@ -130,7 +130,7 @@ def test_no_deadline_while_the_keys_are_not_back(make_lease):
 
 
 def test_legal_interest_accrues_from_the_day_after_the_deadline(make_lease):
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     # Keys 31 Jan 2025 → deadline 28 Feb 2025. Still not returned on 30 Apr 2025:
     # days late = 1 Mar … 30 Apr = 31 + 30 = 61.
@@ -145,7 +145,7 @@ def test_legal_interest_accrues_from_the_day_after_the_deadline(make_lease):
 
 
 def test_legal_interest_across_the_year_end_uses_each_years_rate(make_lease):
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     # Keys 15 Nov 2024 → deadline 15 Dec 2024; on 20 Jan 2025 the 2,000.00 are 36 days late:
     #   2024: 16 Dec … 31 Dec = 16 days × 2,000.00 × 3.25 % / 365 = 2.8493 → 2.85
@@ -163,7 +163,7 @@ def test_legal_interest_across_the_year_end_uses_each_years_rate(make_lease):
 
 
 def test_legal_interest_in_a_leap_year_still_divides_by_365(make_lease):
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     # Keys 31 Dec 2023 → deadline 31 Jan 2024; on 31 Mar 2024: 1 Feb … 31 Mar = 29 + 31 = 60
     # days (29 February included).
@@ -176,7 +176,7 @@ def test_legal_interest_in_a_leap_year_still_divides_by_365(make_lease):
 
 
 def test_a_whole_leap_year_late_earns_366_days_of_interest(make_lease):
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     # Keys 30 Nov 2023 → deadline 30 Dec 2023; on 30 Dec 2024 it is 366 days late:
     #   2023: 31 Dec            =   1 day  × 1,000.00 × 3.25 % / 365 =  0.0890 →  0.09
@@ -193,7 +193,7 @@ def test_a_whole_leap_year_late_earns_366_days_of_interest(make_lease):
 def test_a_year_without_a_seeded_rate_is_reported_missing_never_counted_as_zero(make_lease):
     from tenants import db
     from tenants.models import InterestRate
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     db.session.execute(
         delete(InterestRate).where(
@@ -212,7 +212,7 @@ def test_a_year_without_a_seeded_rate_is_reported_missing_never_counted_as_zero(
 def test_a_period_entirely_without_a_rate_is_missing_not_zero_interest(make_lease):
     from tenants import db
     from tenants.models import InterestRate
-    from tenants.services.deposits import settlement
+    from tenants.services.rentals.deposits import settlement
 
     db.session.execute(delete(InterestRate).where(InterestRate.kind == "legal"))
     _lease, deposit = _keys_returned(make_lease, rent="2000.00", keys=date(2025, 1, 31))
@@ -230,7 +230,8 @@ def test_a_period_entirely_without_a_rate_is_missing_not_zero_interest(make_leas
 def _rent_book(make_lease, *, months: list[date], paid: list[tuple[date, str]]):
     """A housing lease from 1 Jan 2025 at 800.00 (deposit 800.00), charged for `months`, with
     the payments `paid`."""
-    from tenants.services import charges, payments
+    from tenants.services.receivables import payments
+    from tenants.services.rentals import charges
 
     lease = make_lease(start=date(2025, 1, 1), rent="800.00")
     for month in months:
@@ -241,7 +242,8 @@ def _rent_book(make_lease, *, months: list[date], paid: list[tuple[date, str]]):
 
 
 def test_settlement_deducts_unpaid_rent_and_damages_and_returns_the_rest(make_lease):
-    from tenants.services import charges, deposits, leases, payments
+    from tenants.services.receivables import payments
+    from tenants.services.rentals import charges, deposits, leases
 
     # January and February paid, March 500.00 of 800.00: 300.00 owed.
     lease = _rent_book(
@@ -281,7 +283,7 @@ def test_settlement_deducts_unpaid_rent_and_damages_and_returns_the_rest(make_le
 
 
 def test_interest_stops_on_the_day_the_balance_is_paid_back(make_lease):
-    from tenants.services import deposits, leases
+    from tenants.services.rentals import deposits, leases
 
     lease = _rent_book(make_lease, months=[date(2025, 1, 1)], paid=[(date(2025, 1, 1), "800")])
     leases.end_lease(lease.id, ended_on=date(2025, 3, 31), keys_returned_on=date(2025, 3, 31))
@@ -298,7 +300,7 @@ def test_interest_stops_on_the_day_the_balance_is_paid_back(make_lease):
 
 
 def test_deductions_beyond_the_deposit_are_still_owed_and_earn_no_interest(make_lease):
-    from tenants.services import deposits, leases
+    from tenants.services.rentals import deposits, leases
 
     # January paid, February 300.00 of 800.00: 500.00 owed.
     lease = _rent_book(
@@ -318,7 +320,8 @@ def test_deductions_beyond_the_deposit_are_still_owed_and_earn_no_interest(make_
 
 
 def test_the_deposit_covers_unpaid_rent_only_up_to_what_it_holds(make_lease):
-    from tenants.services import deposits, leases, payments
+    from tenants.services.receivables import payments
+    from tenants.services.rentals import deposits, leases
 
     # January paid; February and March unpaid: 1,600.00 owed, 800.00 held.
     lease = _rent_book(

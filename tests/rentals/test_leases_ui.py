@@ -308,7 +308,7 @@ def test_a_second_lease_on_the_same_unit_and_dates_is_refused(book, marta, admin
 
 def propose_update(book, lease_id: int) -> None:
     """What the daily job does on 1 March 2025 for a lease that started on 1 April 2024."""
-    from tenants.services import rent_updates
+    from tenants.services.rentals import rent_updates
 
     proposed, missing = book.run(lambda: rent_updates.propose_rent_updates(date(2025, 3, 1)))
     assert len(proposed) == 1 and not missing

@@ -185,7 +185,7 @@ def test_a_bad_edit_changes_nothing(landlord, rows, message):
 
 
 def test_a_partys_page_shows_the_leases_they_rent_or_guarantee(landlord, in_tenant, rows, es):
-    from tenants.services import leases
+    from tenants.services.rentals import leases
 
     property_id = add_property(landlord)
     add_unit(landlord, property_id, "1º A")

@@ -23,19 +23,19 @@ def lease(make_lease):
 
 
 def _charge(month: date):
-    from tenants.services import charges
+    from tenants.services.rentals import charges
 
     charges.generate_rent_charges(month)
 
 
 def _state(lease) -> list[tuple[date, Decimal, str]]:
-    from tenants.services.charges import charges_of_lease
+    from tenants.services.rentals.charges import charges_of_lease
 
     return [(c.period_start, c.paid, c.status) for c in charges_of_lease(lease.id)]
 
 
 def _pay(lease, on: date, amount: str, reference: str = ""):
-    from tenants.services.payments import record_payment
+    from tenants.services.receivables.payments import record_payment
 
     return record_payment(lease_id=lease.id, received_on=on, amount=amount, reference=reference)
 
@@ -60,7 +60,7 @@ def test_a_payment_pays_the_oldest_charge_first(lease):
 
 
 def test_a_partial_payment_leaves_the_charge_partly_paid_then_the_rest_completes_it(lease):
-    from tenants.services.charges import charges_of_lease
+    from tenants.services.rentals.charges import charges_of_lease
 
     _charge(JAN)
 
@@ -73,7 +73,7 @@ def test_a_partial_payment_leaves_the_charge_partly_paid_then_the_rest_completes
 
 
 def test_an_overpayment_is_kept_as_credit_and_pays_next_months_charge(lease):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     _charge(JAN)
     _pay(lease, date(2025, 1, 5), "1000")  # 700.00 owed: 300.00 over
@@ -94,7 +94,7 @@ def test_an_overpayment_is_kept_as_credit_and_pays_next_months_charge(lease):
 
 
 def test_credit_paid_in_advance_covers_several_months_as_they_are_charged(lease):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     _pay(lease, date(2024, 12, 20), "1.750,00")  # before any charge: all of it is credit
     assert payments.credit(lease.id) == Decimal("1750.00")
@@ -113,7 +113,7 @@ def test_credit_paid_in_advance_covers_several_months_as_they_are_charged(lease)
 
 
 def test_credit_of_one_lease_does_not_pay_another(make_lease, lease):
-    from tenants.services import payments
+    from tenants.services.receivables import payments
 
     other = make_lease(start=JAN, rent="500.00")
     _pay(lease, date(2025, 1, 5), "100")  # nothing charged yet: credit
@@ -137,7 +137,7 @@ def test_credit_of_one_lease_does_not_pay_another(make_lease, lease):
     ],
 )
 def test_the_balance_on_a_date_counts_what_was_due_and_paid_by_then(lease, on, owed):
-    from tenants.services.payments import balance_on
+    from tenants.services.receivables.payments import balance_on
 
     for month in (JAN, FEB, MAR):
         _charge(month)
@@ -147,7 +147,7 @@ def test_the_balance_on_a_date_counts_what_was_due_and_paid_by_then(lease, on, o
 
 
 def test_the_ledger_shows_a_running_balance(lease):
-    from tenants.services.payments import ledger
+    from tenants.services.receivables.payments import ledger
 
     for month in (JAN, FEB, MAR):
         _charge(month)
@@ -172,7 +172,7 @@ def test_the_ledger_shows_a_running_balance(lease):
     [("1.234,56", "1234.56"), ("1234.56", "1234.56"), ("700", "700.00"), ("0,50 €", "0.50")],
 )
 def test_amounts_are_read_as_people_write_them(raw, expected):
-    from tenants.services.payments import parse_amount
+    from tenants.services.receivables.payments import parse_amount
 
     assert parse_amount(raw) == Decimal(expected)
 
@@ -187,7 +187,7 @@ def test_amounts_are_read_as_people_write_them(raw, expected):
     ],
 )
 def test_a_bad_amount_records_nothing(lease, raw, code):
-    from tenants.services.payments import payments_of_lease, record_payment
+    from tenants.services.receivables.payments import payments_of_lease, record_payment
 
     _charge(JAN)
 

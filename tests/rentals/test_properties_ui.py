@@ -138,7 +138,7 @@ def test_a_landlord_adds_a_property_with_units_and_sees_them_listed(landlord, ro
 
 
 def test_a_unit_with_a_running_lease_shows_as_let(landlord, in_tenant, rows, es):
-    from tenants.services import leases, parties
+    from tenants.services.rentals import leases, parties
 
     property_id = add_property(landlord)
     add_unit(landlord, property_id, "1º A")

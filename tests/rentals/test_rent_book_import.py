@@ -381,8 +381,8 @@ def test_a_viewer_cannot_import(app, ana, create_user, make_client, count):
 def test_english_headers_commas_latin1_iso_dates_and_existing_records(landlord):
     from tenants import db
     from tenants.models import Lease, Party, Unit
-    from tenants.services import parties, properties
-    from tenants.services.rent_book_import import apply_import, preview_import, read_upload
+    from tenants.services.rentals import parties, properties
+    from tenants.services.rentals.rent_book_import import apply_import, preview_import, read_upload
 
     building = properties.create_property(
         name="Calle Mayor 12", street="Calle Mayor 12", postal_code="28013", city="Madrid",
@@ -432,7 +432,7 @@ def test_english_headers_commas_latin1_iso_dates_and_existing_records(landlord):
 
 
 def test_the_english_template_imports_as_it_is(landlord):
-    from tenants.services.rent_book_import import preview_import, read_upload, template_csv
+    from tenants.services.rentals.rent_book_import import preview_import, read_upload, template_csv
 
     english = read_upload(template_csv("en").encode("utf-8"))
     assert english.lstrip("\ufeff").startswith("Property,Street,Postal code,")
@@ -449,7 +449,7 @@ def test_the_english_template_imports_as_it_is(landlord):
 def test_one_bad_row_leaves_nothing_behind_in_the_transaction(landlord):
     from tenants import db
     from tenants.models import Lease, Party, Property, Unit
-    from tenants.services.rent_book_import import apply_import
+    from tenants.services.rentals.rent_book_import import apply_import
 
     rows = forty_flats()[:5]  # row 2 gives the building's address, rows 3-5 leave it empty
     rows[1][HEADER.index("NIF inquilino")] = "12345678A"
@@ -470,7 +470,7 @@ def test_one_bad_row_leaves_nothing_behind_in_the_transaction(landlord):
 
 
 def test_a_wrong_address_is_reported_on_its_row_and_on_the_rows_that_share_it(landlord):
-    from tenants.services.rent_book_import import preview_import
+    from tenants.services.rentals.rent_book_import import preview_import
 
     rows = forty_flats()[:4]
     rows[1][HEADER.index("Provincia")] = "Narnia"
@@ -486,7 +486,7 @@ def test_a_wrong_address_is_reported_on_its_row_and_on_the_rows_that_share_it(la
 
 def test_uploads_are_read_in_the_encodings_spreadsheets_save():
     from tenants.services.errors import ServiceError
-    from tenants.services.rent_book_import import MAX_BYTES, read_upload
+    from tenants.services.rentals.rent_book_import import MAX_BYTES, read_upload
 
     header = "Inmueble;Unidad;Renta\r\nEdificio Sol;1º A;1.234,56\r\n"
     assert read_upload(header.encode("cp1252")) == header

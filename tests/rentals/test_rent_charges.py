@@ -19,7 +19,7 @@ WATER = ("utilities", "Agua", "25,50")
 
 
 def _charges(lease):
-    from tenants.services.charges import charges_of_lease
+    from tenants.services.rentals.charges import charges_of_lease
 
     return charges_of_lease(lease.id)
 
@@ -44,7 +44,7 @@ def _amounts(lease) -> list[tuple[date, Decimal]]:
 
 @pytest.mark.smoke
 def test_generating_a_month_twice_creates_its_charge_once(make_lease):
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     lease = make_lease(start=date(2024, 6, 1), rent="800.00", due_day=5, extras=[COMMUNITY, WATER])
 
@@ -86,7 +86,7 @@ def test_generating_a_month_twice_creates_its_charge_once(make_lease):
     ],
 )
 def test_a_due_day_the_month_lacks_falls_on_its_last_day(make_lease, due_day, month, due):
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     lease = make_lease(start=date(2023, 6, 1), due_day=due_day)
 
@@ -98,7 +98,7 @@ def test_a_due_day_the_month_lacks_falls_on_its_last_day(make_lease, due_day, mo
 
 @pytest.mark.smoke
 def test_a_year_of_charges_covers_each_month_to_its_last_day_leap_february_included(make_lease):
-    from tenants.services.charges import catch_up_rent_charges
+    from tenants.services.rentals.charges import catch_up_rent_charges
 
     lease = make_lease(start=date(2024, 1, 1), rent="700.00", due_day=31)
 
@@ -113,7 +113,7 @@ def test_a_year_of_charges_covers_each_month_to_its_last_day_leap_february_inclu
 
 @pytest.mark.smoke
 def test_a_late_run_creates_every_missing_month_exactly_once(make_lease):
-    from tenants.services.charges import catch_up_rent_charges
+    from tenants.services.rentals.charges import catch_up_rent_charges
 
     lease = make_lease(start=date(2025, 1, 1), extras=[COMMUNITY])
 
@@ -129,7 +129,7 @@ def test_a_late_run_creates_every_missing_month_exactly_once(make_lease):
 
 @pytest.mark.smoke
 def test_runs_across_the_year_end_miss_nothing_and_repeat_nothing(make_lease):
-    from tenants.services.charges import catch_up_rent_charges, generate_rent_charges
+    from tenants.services.rentals.charges import catch_up_rent_charges, generate_rent_charges
 
     lease = make_lease(start=date(2024, 11, 1))
 
@@ -147,7 +147,7 @@ def test_runs_across_the_year_end_miss_nothing_and_repeat_nothing(make_lease):
 
 @pytest.mark.smoke
 def test_the_first_month_is_prorated_by_days_rent_and_extras_alike(make_lease):
-    from tenants.services.charges import catch_up_rent_charges
+    from tenants.services.rentals.charges import catch_up_rent_charges
 
     # From 15 Jan: 15 … 31 Jan = 17 of 31 days.
     #   rent       800.00 × 17 / 31 = 438.7097 → 438.71
@@ -176,7 +176,7 @@ def test_the_first_month_is_prorated_by_days_rent_and_extras_alike(make_lease):
     ],
 )
 def test_a_first_month_in_february_is_prorated_over_its_own_days(make_lease, start, expected):
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     lease = make_lease(start=start, rent="900.00")
 
@@ -187,7 +187,7 @@ def test_a_first_month_in_february_is_prorated_over_its_own_days(make_lease, sta
 
 @pytest.mark.smoke
 def test_the_last_month_is_prorated_and_nothing_is_charged_after_the_end(make_lease):
-    from tenants.services.charges import catch_up_rent_charges, generate_rent_charges
+    from tenants.services.rentals.charges import catch_up_rent_charges, generate_rent_charges
 
     # Ends 10 Mar: 1 … 10 Mar = 10 of 31 days; 800.00 × 10 / 31 = 258.0645 → 258.06
     lease = make_lease(start=date(2025, 1, 1), end_date=date(2025, 3, 10))
@@ -204,7 +204,7 @@ def test_the_last_month_is_prorated_and_nothing_is_charged_after_the_end(make_le
 
 @pytest.mark.smoke
 def test_a_lease_within_one_month_is_charged_its_days_only(make_lease):
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     # 10 … 20 Jan = 11 of 31 days; 620.00 × 11 / 31 = 220.00
     lease = make_lease(start=date(2025, 1, 10), end_date=date(2025, 1, 20), rent="620.00")
@@ -217,8 +217,8 @@ def test_a_lease_within_one_month_is_charged_its_days_only(make_lease):
 
 @pytest.mark.smoke
 def test_a_draft_lease_is_not_charged_until_it_is_activated(make_lease):
-    from tenants.services.charges import generate_rent_charges
-    from tenants.services.leases import activate_lease
+    from tenants.services.rentals.charges import generate_rent_charges
+    from tenants.services.rentals.leases import activate_lease
 
     lease = make_lease(start=date(2025, 1, 1), status="draft")
 
@@ -231,8 +231,8 @@ def test_a_draft_lease_is_not_charged_until_it_is_activated(make_lease):
 
 @pytest.mark.smoke
 def test_an_ended_lease_is_not_charged_after_its_end(make_lease):
-    from tenants.services.charges import catch_up_rent_charges
-    from tenants.services.leases import end_lease
+    from tenants.services.rentals.charges import catch_up_rent_charges
+    from tenants.services.rentals.leases import end_lease
 
     lease = make_lease(start=date(2025, 1, 1))
     catch_up_rent_charges(date(2025, 2, 1))  # January, February
@@ -250,8 +250,8 @@ def test_an_ended_lease_is_not_charged_after_its_end(make_lease):
 
 @pytest.mark.smoke
 def test_ending_a_lease_after_its_months_were_charged_gives_the_same_book(make_lease):
-    from tenants.services.charges import catch_up_rent_charges
-    from tenants.services.leases import end_lease
+    from tenants.services.rentals.charges import catch_up_rent_charges
+    from tenants.services.rentals.leases import end_lease
 
     lease = make_lease(start=date(2025, 1, 1), extras=[("community", "Comunidad", "62")])
     catch_up_rent_charges(date(2025, 4, 1))  # January … April, before anyone knew
@@ -274,7 +274,7 @@ def test_the_database_refuses_a_second_charge_for_the_same_lease_and_month(make_
 
     from tenants import db
     from tenants.models import Charge
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     lease = make_lease(start=date(2025, 1, 1))
     generate_rent_charges(date(2025, 1, 1))
@@ -300,7 +300,7 @@ def test_generation_charges_only_the_current_workspaces_leases(
     app, make_lease, landlord, create_workspace
 ):
     from tenants.db import tenant_context
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     # A whole month and a prorated one (computed one by one) in each workspace.
     ours = [make_lease(start=date(2024, 1, 1)), make_lease(start=date(2025, 1, 20))]
@@ -323,7 +323,7 @@ def test_concurrent_runs_create_each_charge_once(is_postgres, make_lease, landlo
         pytest.skip("SQLite serialises writers; concurrency is a PostgreSQL matter")
     from tenants import db
     from tenants.db import tenant_context
-    from tenants.services.charges import generate_rent_charges
+    from tenants.services.rentals.charges import generate_rent_charges
 
     leases = [make_lease(start=date(2024, 1, 1), extras=[COMMUNITY]) for _ in range(20)]
     leases.append(make_lease(start=date(2025, 3, 10)))  # prorated, computed one by one

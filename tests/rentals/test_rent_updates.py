@@ -20,7 +20,7 @@ pytestmark = pytest.mark.smoke
 
 
 def _propose(today: date):
-    from tenants.services.rent_updates import propose_rent_updates
+    from tenants.services.rentals.rent_updates import propose_rent_updates
 
     return propose_rent_updates(today)
 
@@ -38,7 +38,7 @@ def _proposal(update) -> tuple:
 
 
 def test_no_clause_no_update(make_lease):
-    from tenants.services.rent_updates import pending_updates
+    from tenants.services.rentals.rent_updates import pending_updates
 
     make_lease(start=date(2024, 3, 1), rent="950.00", update_clause="none")
 
@@ -125,7 +125,7 @@ def test_a_fixed_percentage_clause(make_lease):
 
 
 def test_a_missing_index_value_is_reported_not_proposed_as_zero(make_lease):
-    from tenants.services.rent_updates import MissingIndex, add_index_value, pending_updates
+    from tenants.services.rentals.rent_updates import MissingIndex, add_index_value, pending_updates
 
     # Anniversary 1 Sep 2025 → July 2025, for which no IRAV value is seeded.
     lease = make_lease(start=date(2024, 9, 1), rent="1000", update_clause="irav")
@@ -152,8 +152,8 @@ def test_a_proposal_comes_45_days_before_the_anniversary_and_only_once(make_leas
 
 
 def test_confirming_changes_the_rent_from_the_anniversary_on(make_lease):
-    from tenants.services.charges import catch_up_rent_charges, charges_of_lease
-    from tenants.services.rent_updates import decide_update, pending_updates
+    from tenants.services.rentals.charges import catch_up_rent_charges, charges_of_lease
+    from tenants.services.rentals.rent_updates import decide_update, pending_updates
 
     # Anniversary 1 Mar 2025, IRAV January 2025 2.19 %: 950.00 × 1.0219 = 970.805 → 970.81
     lease = make_lease(start=date(2024, 3, 1), rent="950.00", update_clause="irav")
@@ -174,8 +174,8 @@ def test_confirming_changes_the_rent_from_the_anniversary_on(make_lease):
 
 
 def test_dismissing_leaves_the_rent_as_it_was(make_lease):
-    from tenants.services.charges import catch_up_rent_charges, charges_of_lease
-    from tenants.services.rent_updates import decide_update
+    from tenants.services.rentals.charges import catch_up_rent_charges, charges_of_lease
+    from tenants.services.rentals.rent_updates import decide_update
 
     lease = make_lease(start=date(2024, 3, 1), rent="950.00", update_clause="irav")
     [update], _missing = _propose(date(2025, 2, 1))
@@ -202,7 +202,7 @@ def test_dismissing_leaves_the_rent_as_it_was(make_lease):
 def test_ipc_on_a_housing_contract_from_25_may_2023_is_questioned(
     make_lease, clause, signed_on, warned
 ):
-    from tenants.services.leases import lease_warnings
+    from tenants.services.rentals.leases import lease_warnings
 
     lease = make_lease(start=signed_on, signed_on=signed_on, update_clause=clause)
 
@@ -215,7 +215,7 @@ def test_proposing_costs_the_same_queries_for_3_or_12_leases(make_lease):
     from sqlalchemy import event
 
     from tenants import db
-    from tenants.services import rent_updates
+    from tenants.services.rentals import rent_updates
 
     def queries_for(leases: int) -> int:
         for _ in range(leases):

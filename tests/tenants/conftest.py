@@ -33,7 +33,8 @@ def _make_rent_book(tag: str) -> dict[str, int]:
 
     from tenants import db
     from tenants.models import BankLine, BankStatement, RentUpdate
-    from tenants.services import charges, deposits, invoices, leases, parties, payments, properties
+    from tenants.services.receivables import invoices, payments
+    from tenants.services.rentals import charges, deposits, leases, parties, properties
     from tenants.storage import DocumentStore
 
     number = next(_numbers)
@@ -115,7 +116,7 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
     from jobs.rentals import today_in_spain
     from tenants import db
     from tenants.models import Case, Charge, User
-    from tenants.services import cases, letters
+    from tenants.services.collections import cases, letters
     from tenants.storage import DocumentStore
 
     today = today_in_spain()
@@ -161,8 +162,8 @@ def make_objects(app, create_user):
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import JobRun, Member, Workspace
-    from tenants.services import workspaces as ws_service
-    from tenants.services.accounts import find_user_by_email
+    from tenants.services.platform import workspaces as ws_service
+    from tenants.services.platform.accounts import find_user_by_email
 
     def make(tenant, tag: str | None = None) -> dict[str, int]:
         tag = tag or f"obj{next(_numbers)}"

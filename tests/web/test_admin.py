@@ -25,7 +25,7 @@ def admin_client(app, create_user):
 
 
 def _value(app, index: str, month: date):
-    from tenants.services.rent_updates import index_value
+    from tenants.services.rentals.rent_updates import index_value
 
     with app.app_context():
         row = index_value(index, month)

@@ -12,8 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from tenants import db
 from tenants.db import reset_tenant, set_tenant
-from tenants.services import workspaces as ws_service
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.platform import workspaces as ws_service
 from web.api.problems import ApiError, problem, service_problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -10,8 +10,9 @@ from sqlalchemy import or_, select
 
 from tenants import db
 from tenants.models import Charge, Party
-from tenants.services import invoices, late_payment, parties
 from tenants.services.errors import NotFound
+from tenants.services.receivables import invoices, late_payment
+from tenants.services.rentals import parties
 from tenants.storage import DocumentStore, check_pdf
 from web.api import bp
 from web.api.problems import (

@@ -6,7 +6,7 @@ from flask import request
 from flask_login import UserMixin, login_user, logout_user
 
 from tenants.models import User
-from tenants.services import accounts
+from tenants.services.platform import accounts
 from web.extensions import login_manager
 
 

@@ -14,11 +14,11 @@ from jobs.mail import queue_email
 from tenants import db
 from tenants.db import across_tenants, tenant_context
 from tenants.models import Invitation, User, Workspace
-from tenants.services import accounts
-from tenants.services import workspaces as ws_service
 from tenants.services.errors import ServiceError
-from tenants.services.secrets import LinkExpired, LinkInvalid, read_link, sign_link
-from tenants.services.workspaces import INVITATION_DAYS
+from tenants.services.platform import accounts
+from tenants.services.platform import workspaces as ws_service
+from tenants.services.platform.secrets import LinkExpired, LinkInvalid, read_link, sign_link
+from tenants.services.platform.workspaces import INVITATION_DAYS
 from web.auth import bp
 from web.auth.forms import (
     AccountForm,

@@ -19,10 +19,10 @@ from wtforms.validators import Length, Optional
 from jobs.rentals import today_in_spain
 from tenants import db
 from tenants.models import Case, Charge, Letter
-from tenants.services import case_actions, cases, ladders
-from tenants.services import letters as letter_service
+from tenants.services.collections import case_actions, cases, ladders
+from tenants.services.collections import letters as letter_service
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.workspaces import list_members
+from tenants.services.platform.workspaces import list_members
 from web.collections import bp
 from web.messages import apply_to_form, message_for
 from web.workspaces.forms import REQUIRED

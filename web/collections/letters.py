@@ -28,7 +28,7 @@ from wtforms.validators import Length
 
 from tenants import db
 from tenants.models import Letter
-from tenants.services import letters as letter_service
+from tenants.services.collections import letters as letter_service
 from tenants.services.errors import ServiceError
 from tenants.storage import DocumentStore, check_pdf
 from web.collections import bp

@@ -32,10 +32,10 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tenants import db
 from tenants.models.collections import ANCHORS, CHANNELS, STEP_KINDS
-from tenants.services import ladders
-from tenants.services import letterhead as letterhead_service
+from tenants.services.collections import ladders
+from tenants.services.collections import letterhead as letterhead_service
 from tenants.services.errors import ServiceError
-from tenants.services.properties import PROVINCES
+from tenants.services.rentals.properties import PROVINCES
 from tenants.storage import DocumentStore
 from web.collections import bp
 from web.collections.cases import ANCHOR_LABELS, CHANNEL_LABELS, STEP_LABELS

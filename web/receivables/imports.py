@@ -23,8 +23,8 @@ from jobs.enqueue import enqueue_after_commit
 from jobs.invoice_import import import_invoice_file
 from tenants import db
 from tenants.models import JobRun
-from tenants.services import invoice_import
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.receivables import invoice_import
 from tenants.storage import DocumentStore
 from web.messages import apply_to_form, message_for
 from web.receivables import bp

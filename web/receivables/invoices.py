@@ -27,10 +27,10 @@ from jobs.rentals import today_in_spain
 from tenants import db
 from tenants.models import Charge, Party
 from tenants.models.ledger import PAYMENT_METHODS
-from tenants.services import invoices as invoice_service
-from tenants.services import late_payment
-from tenants.services import parties as party_service
 from tenants.services.errors import ServiceError
+from tenants.services.receivables import invoices as invoice_service
+from tenants.services.receivables import late_payment
+from tenants.services.rentals import parties as party_service
 from tenants.storage import DocumentStore, check_pdf
 from web.messages import apply_to_form, warning_text
 from web.receivables import bp

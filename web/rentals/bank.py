@@ -13,8 +13,8 @@ from wtforms import IntegerField
 from wtforms.validators import Optional
 
 from tenants import db
-from tenants.services import bank_import
 from tenants.services.errors import ServiceError
+from tenants.services.rentals import bank_import
 from web.messages import apply_to_form, message_for
 from web.rentals import bp
 

@@ -14,8 +14,9 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from tenants import db
-from tenants.services import deposits, leases, payments
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.receivables import payments
+from tenants.services.rentals import deposits, leases
 from web.messages import message_for
 from web.rentals import bp
 from web.rentals.leases import (

@@ -18,8 +18,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from jobs.rentals import today_in_spain
 from tenants import db
-from tenants.services import rent_book_import
 from tenants.services.errors import ServiceError
+from tenants.services.rentals import rent_book_import
 from web.messages import apply_to_form, message_for
 from web.rentals import bp
 from web.rentals.leases import (

@@ -32,11 +32,12 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from jobs.rentals import today_in_spain
 from tenants import db
-from tenants.services import charges, deposits, leases, payments, rent_updates
-from tenants.services import letters as letter_service
+from tenants.services.collections import letters as letter_service
 from tenants.services.errors import ServiceError
-from tenants.services.parties import list_parties
-from tenants.services.properties import list_units
+from tenants.services.receivables import payments
+from tenants.services.rentals import charges, deposits, leases, rent_updates
+from tenants.services.rentals.parties import list_parties
+from tenants.services.rentals.properties import list_units
 from web.collections.cases import CHANNEL_LABELS, LETTER_KIND_LABELS, LETTER_STATUS_LABELS
 from web.messages import apply_to_form, message_for, warning_text
 from web.rentals import bp

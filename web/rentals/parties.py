@@ -21,9 +21,9 @@ from wtforms.validators import Length
 
 from tenants import db
 from tenants.models import Lease, LeaseParty
-from tenants.services import parties as party_service
 from tenants.services.errors import ServiceError
-from tenants.services.properties import PROVINCES, normalise_province
+from tenants.services.rentals import parties as party_service
+from tenants.services.rentals.properties import PROVINCES, normalise_province
 from web.messages import apply_to_form
 from web.rentals import bp
 from web.rentals.properties import choices

@@ -11,8 +11,8 @@ from wtforms.validators import Length
 
 from jobs.rentals import today_in_spain
 from tenants import db
-from tenants.services import properties as property_service
 from tenants.services.errors import ServiceError
+from tenants.services.rentals import properties as property_service
 from web.messages import apply_to_form
 from web.rentals import bp
 from web.workspaces.forms import REQUIRED

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, request
 from flask_login import current_user
 
 from tenants.db import reset_tenant, set_tenant
-from tenants.services import workspaces as ws_service
+from tenants.services.platform import workspaces as ws_service
 from web.extensions import login_manager
 
 bp = Blueprint("ws", __name__, url_prefix="/w/<slug>")

@@ -14,9 +14,10 @@ from jobs.invitations import deliver_invitations
 from jobs.rentals import today_in_spain
 from tenants import db
 from tenants.models import JobRun, WorkspaceKind
-from tenants.services import business_dashboard, rent_dashboard
-from tenants.services import workspaces as ws_service
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.platform import workspaces as ws_service
+from tenants.services.receivables import business_dashboard
+from tenants.services.rentals import rent_dashboard
 from web.messages import apply_to_form, message_for
 from web.workspaces import bp, require_admin
 from web.workspaces.forms import ApiTokenForm, InviteForm, RoleForm, role_choices

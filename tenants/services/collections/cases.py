@@ -34,7 +34,7 @@ from tenants.models import (
 )
 from tenants.models.collections import UNSENT_STATUSES
 from tenants.models.ledger import CHASED_KINDS
-from tenants.services import ladders
+from tenants.services.collections import ladders
 from tenants.services.errors import NotFound
 
 MADRID = ZoneInfo("Europe/Madrid")

@@ -18,9 +18,11 @@ from sqlalchemy import select
 from tenants.db import session
 from tenants.models import Deposit, DepositDeduction, Lease, Payment
 from tenants.models.deposits import DEDUCTION_KINDS, GUARANTEE_KINDS
-from tenants.services import interest, letters, periods
+from tenants.services.collections import letters
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.payments import allocate, balance_on, parse_amount
+from tenants.services.receivables import interest
+from tenants.services.receivables.payments import allocate, balance_on, parse_amount
+from tenants.services.rentals import periods
 
 # Where the fianza is lodged and how long the landlord has (DOMAIN.md). Other regions have their
 # own bodies and terms: the landlord names the body and we remind one month after signing.

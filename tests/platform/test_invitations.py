@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from tenants.db import utcnow
-from tenants.services.secrets import sign_link
+from tenants.services.platform.secrets import sign_link
 from tests.conftest import PASSWORD, Tenant, login, post_form
-from tests.web import test_accounts as accounts
-from tests.web.test_accounts import (
+from tests.platform import test_accounts as accounts
+from tests.platform.test_accounts import (
     NEW_PASSWORD,
     count,
     deliver_mail,

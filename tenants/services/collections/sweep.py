@@ -18,8 +18,8 @@ from sqlalchemy import select
 from tenants import outbox
 from tenants.db import across_tenants, current_tenant_id, session, utcnow
 from tenants.models import Case, Charge, LeaseParty, Letter, Party, Workspace
-from tenants.services import case_actions, cases, ladders, letters
-from tenants.services.cases import madrid_today
+from tenants.services.collections import case_actions, cases, ladders, letters
+from tenants.services.collections.cases import madrid_today
 
 BATCH = 500
 STUCK_AFTER = timedelta(minutes=30)  # a job this late was lost (Redis flushed, worker killed)

@@ -16,7 +16,7 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import text
 
-from tenants.services.secrets import sign_link
+from tenants.services.platform.secrets import sign_link
 from tests.conftest import PASSWORD, csrf_token, login, post_form
 
 NEW_PASSWORD = "tejado verde sobre Cádiz"
@@ -278,7 +278,7 @@ def test_a_bad_verification_link_is_refused_with_a_message(
 
 def reset_link_payload(app, email: str) -> dict:
     from tenants import db
-    from tenants.services import accounts
+    from tenants.services.platform import accounts
 
     with app.app_context():
         user = accounts.find_user_by_email(email)
@@ -722,7 +722,7 @@ def test_a_users_choice_of_english_is_kept_on_their_account(
 
 def test_cli_creates_an_api_token_stored_only_as_its_hash(app, create_workspace, sql):
     from tenants import db
-    from tenants.services.workspaces import workspace_for_api_token
+    from tenants.services.platform.workspaces import workspace_for_api_token
 
     workspace_id, slug = create_workspace()
     result = app.test_cli_runner().invoke(

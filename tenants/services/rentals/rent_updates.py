@@ -16,9 +16,10 @@ from sqlalchemy import select
 from tenants.db import session, utcnow
 from tenants.models import Lease, RentIndexValue, RentUpdate
 from tenants.models.rates import INDEX_KINDS
-from tenants.services import letters, periods
+from tenants.services.collections import letters
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.payments import parse_amount
+from tenants.services.receivables.payments import parse_amount
+from tenants.services.rentals import periods
 
 NOTICE_DAYS = 45  # propose this long before the anniversary, time enough to notify in writing
 

@@ -23,9 +23,9 @@ from sqlalchemy.orm import lazyload
 
 from tenants.db import session
 from tenants.models import BankLine, BankStatement, Lease, Payment
-from tenants.services.bank_matching import LeaseMatcher, normalise
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.payments import record_payment
+from tenants.services.receivables.payments import record_payment
+from tenants.services.rentals.bank_matching import LeaseMatcher, normalise
 
 MAX_LINES = 5000
 HEADER_SEARCH_ROWS = 30  # banks put the account, holder and dates above the header

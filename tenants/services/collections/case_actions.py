@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tenants.db import session
 from tenants.models import Case, CaseEvent, Charge, Member, User
-from tenants.services.cases import (
+from tenants.services.collections.cases import (
     action_time,
     cancel_unsent,
     get_case,
@@ -20,7 +20,7 @@ from tenants.services.cases import (
     schedule,
 )
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.payments import parse_amount
+from tenants.services.receivables.payments import parse_amount
 
 MAX_PAUSE_DAYS = 366
 

@@ -19,8 +19,8 @@ from tenants.models import (
     WorkspaceKind,
 )
 from tenants.models.workspaces import ROLES
-from tenants.services import secrets as sec
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.platform import secrets as sec
 
 INVITATION_DAYS = 7
 API_TOKEN_PREFIX = "amp_"  # noqa: S105 - a public prefix, not a secret
@@ -129,7 +129,7 @@ def remove_member(workspace: Workspace, actor: User, member_id: int) -> None:
 
 def invite_member(workspace: Workspace, actor: User, email: str, role: str) -> Invitation:
     """Record an invitation; the caller enqueues its delivery after the commit."""
-    from tenants.services.accounts import normalise_email  # accounts imports this module
+    from tenants.services.platform.accounts import normalise_email  # accounts imports this module
 
     email = normalise_email(email)
     if role not in workspace.roles:

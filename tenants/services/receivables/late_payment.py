@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tenants.models import Charge, Party
-from tenants.services import interest
-from tenants.services.invoices import payments_of
+from tenants.services.receivables import interest
+from tenants.services.receivables.invoices import payments_of
 
 COMPENSATION = Decimal("40.00")  # Ley 3/2004 art. 8, per invoice (Tribunal Supremo)
 

@@ -25,12 +25,12 @@ from sqlalchemy import select
 
 from tenants.db import session
 from tenants.models import Party
-from tenants.services import deposits, leases, parties, periods, properties
-from tenants.services.accounts import normalise_email
-from tenants.services.bank_import import decode, parse_date
-from tenants.services.bank_matching import normalise
 from tenants.services.errors import ServiceError
-from tenants.services.payments import parse_amount
+from tenants.services.platform.accounts import normalise_email
+from tenants.services.receivables.payments import parse_amount
+from tenants.services.rentals import deposits, leases, parties, periods, properties
+from tenants.services.rentals.bank_import import decode, parse_date
+from tenants.services.rentals.bank_matching import normalise
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500  # a landlord with 300 units fits; each row takes ~30 ms to check, twice

@@ -43,7 +43,7 @@ def check_tax_id(raw: str | None) -> tuple[str | None, str | None]:
 
 
 def _clean(fields: dict) -> dict:
-    from tenants.services.accounts import normalise_email  # accounts imports workspaces
+    from tenants.services.platform.accounts import normalise_email  # accounts imports workspaces
 
     data = {
         k: (fields.get(k) or "").strip()

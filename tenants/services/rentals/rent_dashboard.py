@@ -25,7 +25,7 @@ from tenants.models import (
     Property,
     Unit,
 )
-from tenants.services import deposits, periods, rent_updates
+from tenants.services.rentals import deposits, periods, rent_updates
 
 ZERO = Decimal("0")
 DEADLINE_DAYS = 60  # how far ahead the dashboard looks

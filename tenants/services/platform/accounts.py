@@ -7,9 +7,9 @@ from sqlalchemy import select, update
 
 from tenants.db import session, utcnow
 from tenants.models import User, UserSession, WorkspaceKind
-from tenants.services import secrets as sec
 from tenants.services.errors import ServiceError
-from tenants.services.workspaces import create_workspace
+from tenants.services.platform import secrets as sec
+from tenants.services.platform.workspaces import create_workspace
 
 MIN_PASSWORD_LENGTH = 10
 # The most used passwords that pass the length rule (from public breach lists); a real

@@ -17,9 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tenants.db import UTCDateTime, current_tenant_id, session, utcnow
 from tenants.models import Charge, ChargeLine, Lease, LeaseExtra, RentUpdate
-from tenants.services import periods
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.payments import allocate, parse_amount
+from tenants.services.receivables.payments import allocate, parse_amount
+from tenants.services.rentals import periods
 
 BILLED_STATUSES = ("active", "ended", "terminated")
 MAX_CATCH_UP_MONTHS = 36  # a lease that started longer ago gets its book from 3 years back

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from tenants.db import session, utcnow
 from tenants.models import Allocation, Charge, ChargeLine, Party, Payment
 from tenants.models.ledger import PAYMENT_METHODS
-from tenants.services import cases
+from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.parties import get_party
-from tenants.services.payments import parse_amount
-from tenants.services.periods import money
+from tenants.services.receivables.payments import parse_amount
+from tenants.services.rentals.parties import get_party
+from tenants.services.rentals.periods import money
 
 # ISO 4217 codes that babel lists but nobody invoices in: "no currency" (XXX), testing (XTS),
 # precious metals, SDR and bond-market units, and withdrawn units of account.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from tenants import outbox
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Case, Lease, Letter, Party, User
-from tenants.services import cases
+from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
 
 MAX_TRACKING = 64

@@ -12,8 +12,8 @@ from stdnum import iban as iban_check
 from tenants.db import session
 from tenants.models import Workspace
 from tenants.services.errors import ServiceError
-from tenants.services.parties import check_tax_id
-from tenants.services.properties import normalise_province
+from tenants.services.rentals.parties import check_tax_id
+from tenants.services.rentals.properties import normalise_province
 
 MAX_LOGO_BYTES = 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -56,7 +56,7 @@ def update_letterhead(
 ) -> Workspace:
     """Replace the letterhead. `logo_sha256` (a stored DocumentStore document already checked
     with `check_logo`) replaces the logo when given; None keeps the current one."""
-    from tenants.services.accounts import normalise_email  # accounts imports workspaces
+    from tenants.services.platform.accounts import normalise_email  # accounts imports workspaces
 
     values = {
         "legal_name": (legal_name or "").strip(),

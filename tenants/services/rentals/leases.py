@@ -13,11 +13,11 @@ from tenants.db import session
 from tenants.models import Allocation, Charge, Deposit, Lease, LeaseExtra, LeaseParty
 from tenants.models.leases import EXTRA_KINDS, PAYMENT_METHODS, UPDATE_CLAUSES
 from tenants.models.properties import USES
-from tenants.services import deposits, periods
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.parties import get_party
-from tenants.services.payments import allocate, parse_amount
-from tenants.services.properties import get_unit
+from tenants.services.receivables.payments import allocate, parse_amount
+from tenants.services.rentals import deposits, periods
+from tenants.services.rentals.parties import get_party
+from tenants.services.rentals.properties import get_unit
 
 IRAV_FROM = date(2023, 5, 25)  # housing contracts signed from this day update by IRAV (LAU 18)
 OPEN_STATUSES = ("draft", "active")

@@ -16,7 +16,7 @@ from tenants.db import session
 from tenants.models import Allocation, Charge, Lease, Payment
 from tenants.models.ledger import PAYMENT_METHODS
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.periods import money
+from tenants.services.rentals.periods import money
 
 ZERO = Decimal("0")
 
@@ -121,7 +121,7 @@ def allocate(lease_id: int) -> None:
 def _tell_cases(charge_ids: list[int], received_on: date, reason: str = "paid") -> None:
     """Money reached these charges: their collection cases close or re-anchor."""
     # Imported here: the cases service itself parses amounts with this module.
-    from tenants.services import cases
+    from tenants.services.collections import cases
 
     cases.refresh_after_payment(charge_ids=charge_ids, received_on=received_on, reason=reason)
 

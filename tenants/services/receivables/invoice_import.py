@@ -21,11 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Charge, ChargeLine, Party
-from tenants.services.bank_import import decode, parse_amount, parse_date
-from tenants.services.bank_matching import normalise
 from tenants.services.errors import ServiceError
-from tenants.services.invoices import CURRENCIES
-from tenants.services.parties import check_tax_id
+from tenants.services.receivables.invoices import CURRENCIES
+from tenants.services.rentals.bank_import import decode, parse_amount, parse_date
+from tenants.services.rentals.bank_matching import normalise
+from tenants.services.rentals.parties import check_tax_id
 
 BATCH = 2000
 PREVIEW_ROWS = 20

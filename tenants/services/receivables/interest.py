@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tenants.db import session
 from tenants.models import InterestRate
-from tenants.services.periods import money
+from tenants.services.rentals.periods import money
 
 DAYS_PER_YEAR = Decimal(365)
 

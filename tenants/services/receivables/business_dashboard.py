@@ -34,7 +34,7 @@ from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
 
 from tenants.db import session
 from tenants.models import Charge, InterestRate, Party
-from tenants.services.late_payment import COMPENSATION
+from tenants.services.receivables.late_payment import COMPENSATION
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

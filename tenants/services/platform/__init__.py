@@ -1,0 +1,1 @@
+"""What every workspace stands on: accounts, workspaces and members, secrets, outgoing mail."""

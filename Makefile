@@ -26,8 +26,6 @@ run: install
 test: install
 	bash scripts/ensure-services.sh
 	$(BIN)/pytest --ignore=tests/perf
-	@echo "--- smoke pass on SQLite ---"
-	AMPARO_TEST_DATABASE_URL=sqlite $(BIN)/pytest --ignore=tests/perf -m smoke
 
 bench: install
 	bash scripts/ensure-services.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: migrate the embedded database, seed the demo, start web + worker + cron.
+# `make run`: start the embedded PostgreSQL (unless AMPARO_DATABASE_URL names a server), migrate
+# it, seed the demo, start web + worker + cron; stop the embedded server when this stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -37,6 +38,15 @@ else
   export AMPARO_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 fi
 
+if [ -z "${AMPARO_DATABASE_URL:-}" ]; then
+  # The same engine as production, from a pip wheel: data kept between runs, Unix socket only.
+  PG_DIR="${AMPARO_RUN_PG_DIR:-$PWD/instance/postgres}"
+  AMPARO_DATABASE_URL="$($BIN/python -m tenants.local_postgres start "$PG_DIR")" ||
+    { echo "The embedded PostgreSQL did not start; see $PG_DIR/log" >&2; exit 1; }
+  export AMPARO_DATABASE_URL
+  trap '$BIN/python -m tenants.local_postgres stop "$PG_DIR"' EXIT
+fi
+
 $BIN/flask db upgrade
 $BIN/flask demo seed >/dev/null
 cat <<MSG
@@ -52,4 +62,12 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
-exec $BIN/honcho start -f Procfile web worker cron
+# Not exec: the embedded PostgreSQL must stop after honcho has stopped web, worker and cron. So
+# Ctrl-C or SIGTERM is handed to honcho, we wait for it, and the EXIT trap stops PostgreSQL.
+$BIN/honcho start -f Procfile web worker cron &
+honcho_pid=$!
+trap 'kill -TERM "$honcho_pid" 2>/dev/null || true' INT TERM
+status=0
+wait "$honcho_pid" || status=$?
+while kill -0 "$honcho_pid" 2>/dev/null; do wait "$honcho_pid" || status=$?; done
+exit "$status"

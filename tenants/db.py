@@ -5,7 +5,7 @@ filtered to the current tenant automatically (the SQLAlchemy "global WHERE crite
 a query with no tenant set raises `TenantNotSet`. Reading across tenants needs the explicit
 `across_tenants(reason)` block, meant only for platform code (cron fan-out, membership lists).
 
-On PostgreSQL, row-level security is a second wall: the app connects through a role that is
+Row-level security is a second wall: the app connects through a role that is
 not a superuser (superusers bypass RLS), and every transaction carries the current tenant in
 the `amparo.tenant_id` setting the policies read. See tenants/migrations/rls.py.
 """
@@ -30,7 +30,6 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import visitors
 from sqlalchemy.types import TypeDecorator
 
@@ -52,7 +51,7 @@ class TenantMismatch(RuntimeError):
 
 
 class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite forgets the offset)."""
+    """Timezone-aware UTC datetimes; a naive datetime is refused rather than guessed at."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -146,20 +145,13 @@ session = scoped_session(SessionFactory)
 def init_engine(url: str, *, app_role: str | None = None, echo: bool = False) -> Engine:
     """Create the engine and bind the session factory to it.
 
-    `app_role`: on PostgreSQL, the role every connection switches to so that row-level
-    security applies (a superuser, like the default `postgres`, would bypass it).
+    `app_role`: the role every connection switches to so that row-level security applies (a
+    superuser, like the default `postgres`, would bypass it).
     """
-    kwargs: dict = {"echo": echo, "future": True}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False}
-        if url in ("sqlite://", "sqlite:///:memory:"):
-            kwargs["poolclass"] = StaticPool
-    else:
-        kwargs["pool_pre_ping"] = True
-    engine = create_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    elif engine.dialect.name == "postgresql" and app_role:
+    if not url.startswith("postgresql"):
+        raise ValueError(f"Amparo runs on PostgreSQL only; DATABASE_URL is {url.split(':')[0]}:…")
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    if app_role:
         event.listen(engine, "connect", _set_role(app_role))
     session.remove()
     previous = SessionFactory.kw.get("bind")
@@ -167,14 +159,6 @@ def init_engine(url: str, *, app_role: str | None = None, echo: bool = False) ->
         previous.dispose()
     SessionFactory.configure(bind=engine)
     return engine
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 def _set_role(role: str):
@@ -254,9 +238,6 @@ def _forget_rls_settings(sess: Session, _transaction, _connection) -> None:
 
 def _sync_rls_settings(sess: Session) -> None:
     """Carry the tenant context into PostgreSQL's transaction-local settings for RLS."""
-    bind = sess.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
     tenant_id = _current_tenant.get()
     wanted = ("" if tenant_id is None else str(tenant_id), "on" if _across_tenants.get() else "")
     # Begin the transaction first: after a commit, "rls_applied" still describes the previous

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real database (PostgreSQL by default, SQLite for the smoke pass), real
+"""Shared fixtures: a real PostgreSQL (the server on 127.0.0.1:5432, else the embedded one), real
 Redis, a real SMTP server (aiosmtpd), the app, clients, users and two tenants.
 
 The database is migrated once per run with the project's Alembic migrations, then emptied
@@ -41,21 +41,51 @@ def _free_port() -> int:
 # --- database ---------------------------------------------------------------------------------
 
 
-def _database_url(tmp_root: Path) -> str:
-    wanted = os.environ.get("AMPARO_TEST_DATABASE_URL", "postgresql")
-    if wanted == "sqlite":
-        return f"sqlite:///{tmp_root / 'amparo-test.sqlite3'}"
-    if wanted != "postgresql":
+def _answers(admin: str) -> bool:
+    try:
+        psycopg.connect(f"{admin} dbname=postgres connect_timeout=3").close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def pg_admin(tmp_root) -> str:
+    """libpq parameters of a PostgreSQL superuser connection: the server at AMPARO_TEST_PG_ADMIN
+    (127.0.0.1:5432 by default) when it answers, else the embedded server `make run` uses,
+    started for this run, so the suite passes on a machine with no PostgreSQL installed."""
+    if _answers(PG_ADMIN):
+        yield PG_ADMIN
+        return
+    from tenants import local_postgres
+
+    data_dir = tmp_root / "postgres"
+    url = local_postgres.start(data_dir)
+    socket_dir = url.rsplit("host=", 1)[1]
+    try:
+        yield f"host={socket_dir} user=postgres"
+    finally:
+        local_postgres.stop(data_dir)
+
+
+def _database_url(pg_admin: str) -> str:
+    wanted = os.environ.get("AMPARO_TEST_DATABASE_URL")
+    if wanted:
         return wanted
     name = f"amparo_test_{os.getpid()}"
-    with psycopg.connect(f"{PG_ADMIN} dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{pg_admin} dbname=postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
-    params = dict(p.split("=", 1) for p in PG_ADMIN.split())
-    return (
-        f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}"
-        f":{params.get('port', '5432')}/{name}"
-    )
+    return admin_url(pg_admin, name)
+
+
+def admin_url(pg_admin: str, database: str) -> str:
+    """The SQLAlchemy URL of `database` on the server `pg_admin` points at (TCP or socket)."""
+    params = dict(p.split("=", 1) for p in pg_admin.split())
+    user, host = params.get("user", "postgres"), params.get("host", "127.0.0.1")
+    if host.startswith("/"):
+        return f"postgresql+psycopg://{user}@/{database}?host={host}"
+    return f"postgresql+psycopg://{user}@{host}:{params.get('port', '5432')}/{database}"
 
 
 @pytest.fixture(scope="session")
@@ -65,15 +95,15 @@ def tmp_root():
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_root):
+def database_url(pg_admin):
     from tenants import migrate
 
-    url = _database_url(tmp_root)
+    url = _database_url(pg_admin)
     migrate.upgrade(url, "amparo_app")
     yield url
-    if url.startswith("postgresql"):
-        name = url.rsplit("/", 1)[1]
-        with psycopg.connect(f"{PG_ADMIN} dbname=postgres", autocommit=True) as conn:
+    if not os.environ.get("AMPARO_TEST_DATABASE_URL"):
+        name = url.split("?")[0].rsplit("/", 1)[1]
+        with psycopg.connect(f"{pg_admin} dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -83,11 +113,6 @@ def admin_engine(database_url):
     engine = create_engine(database_url)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def is_postgres(database_url) -> bool:
-    return database_url.startswith("postgresql")
 
 
 def _empty_tables(engine) -> None:
@@ -101,11 +126,7 @@ def _empty_tables(engine) -> None:
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         with Operations.context(MigrationContext.configure(conn)):
             _migration("0002")._seed_rates()
             _migration("0004")._seed_rates()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Flask
 
@@ -19,8 +18,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines drown the CLI
     logging.getLogger("weasyprint").setLevel(logging.WARNING)  # seven INFO lines per page
 
-    if app.config["DATABASE_URL"].startswith("sqlite:///"):
-        os.makedirs(app.instance_path, exist_ok=True)
     db.init_engine(app.config["DATABASE_URL"], app_role=app.config["DB_APP_ROLE"] or None)
     import jobs.enqueue  # noqa: F401 - the after-commit hook
     import tenants.models  # noqa: F401 - every table on the metadata

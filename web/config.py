@@ -11,6 +11,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from tenants import local_postgres
+
 ENV_PREFIX = "AMPARO"
 REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
@@ -28,11 +30,12 @@ class ConfigError(RuntimeError):
 
 
 def defaults(instance_path: str) -> dict:
-    sqlite_file = Path(instance_path) / "amparo.sqlite3"
     return {
         "ENV": "development",
         "SECRET_KEY": DEV_SECRET_KEY,
-        "DATABASE_URL": f"sqlite:///{sqlite_file}",
+        # The embedded server `make run` starts (tenants/local_postgres.py), so `flask …`
+        # commands reach the demo's database while it runs.
+        "DATABASE_URL": local_postgres.url_for(Path(instance_path) / "postgres"),
         "DOCUMENTS_DIR": str(Path(instance_path) / "documents"),
         "DB_APP_ROLE": "amparo_app",
         "REDIS_URL": "redis://127.0.0.1:6379/0",

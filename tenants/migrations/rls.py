@@ -12,7 +12,7 @@ POLICY = (
 
 def ensure_app_role(op, role: str) -> None:
     """The role the app switches to on connect: not a superuser, so RLS applies to it."""
-    if op.get_bind().dialect.name != "postgresql" or not role:
+    if not role:
         return
     quoted = '"' + role.replace('"', '""') + '"'
     op.execute(
@@ -33,8 +33,6 @@ def ensure_app_role(op, role: str) -> None:
 
 
 def enable_tenant_rls(op, table: str) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({POLICY}) WITH CHECK ({POLICY})")

@@ -1,7 +1,8 @@
 """What is owed and what was paid. A rent charge and (later) an invoice are both a Charge.
 
-`Charge.paid` is kept equal to the sum of its allocations by tenants/services/receivables/payments.py, the
-only writer of allocations, so arrears and dashboards are simple set-based queries.
+`Charge.paid` is kept equal to the sum of its allocations by
+tenants/services/receivables/payments.py, the only writer of allocations, so arrears and
+dashboards are simple set-based queries.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class Charge(TenantOwned, Base):
             "ix_charges_unchased",
             "due_date",
             postgresql_where=text(UNCHASED),
-            sqlite_where=text(UNCHASED),
         ),
     )
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 PREFIX = "/api/v1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -50,7 +48,6 @@ def test_every_operation_documents_auth_and_problem_errors(client):
                     assert "application/problem+json" in response["content"], (path, status)
 
 
-@pytest.mark.smoke
 def test_path_parameters_are_declared_for_every_path():
     from web.api.spec import SPEC
 

@@ -155,10 +155,7 @@ def test_two_sweeps_at_once_create_each_letter_once(
     rent_book,  # noqa: F811
     sweep_at,  # noqa: F811
     rows,
-    is_postgres,
 ):
-    if not is_postgres:
-        pytest.skip("SKIP LOCKED and concurrent transactions need PostgreSQL")
     book = rent_book(_due_weeks_ago(20))
     due, ws = book.due, book.workspace_id
 

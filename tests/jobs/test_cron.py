@@ -52,7 +52,6 @@ def emails(app):
     return create
 
 
-@pytest.mark.smoke
 def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
     scheduler = CronScheduler(connection=connection)
     register_periodic_jobs(scheduler)
@@ -69,7 +68,6 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
     assert jobs["jobs.collections.fan_out_collections"].interval == 15 * 60
 
 
-@pytest.mark.smoke
 def test_only_old_unsent_email_is_requeued(bound_app, emails, connection):
     old, recent = timedelta(minutes=30), timedelta(minutes=2)
     stuck_queued, stuck_failed, *_ = emails(
@@ -101,7 +99,6 @@ def test_the_cron_sweep_redelivers_stuck_email_through_a_worker(
     assert row("SELECT status FROM emails WHERE id = :i", i=stuck)["status"] == "sent"
 
 
-@pytest.mark.smoke
 def test_sessions_revoked_over_30_days_ago_are_pruned(bound_app, create_user):
     user_id = create_user()
     with bound_app.app_context():
@@ -118,7 +115,6 @@ def test_sessions_revoked_over_30_days_ago_are_pruned(bound_app, create_user):
 # --- one leader -----------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connection, monkeypatch):
     seen = {}
 
@@ -135,7 +131,6 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
     assert not connection.exists(cli.CRON_LOCK)  # a successor need not wait for it to expire
 
 
-@pytest.mark.smoke
 def test_a_second_cron_waits_while_another_holds_the_lease(app, connection, monkeypatch, caplog):
     leader = connection.lock(cli.CRON_LOCK, timeout=60)
     assert leader.acquire(blocking=False)
@@ -157,7 +152,6 @@ def test_a_second_cron_waits_while_another_holds_the_lease(app, connection, monk
     leader.release()
 
 
-@pytest.mark.smoke
 def test_a_waiting_cron_takes_over_when_the_lease_expires(app, connection, monkeypatch):
     connection.set(cli.CRON_LOCK, "a leader that died", ex=60)
     waits, started = [], []
@@ -175,7 +169,6 @@ def test_a_waiting_cron_takes_over_when_the_lease_expires(app, connection, monke
     assert len(started) == 1
 
 
-@pytest.mark.smoke
 def test_the_leaders_heartbeat_renews_its_lease(connection):
     lock = connection.lock(cli.CRON_LOCK, timeout=5)
     assert lock.acquire(blocking=False)

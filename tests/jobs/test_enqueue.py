@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from jobs.enqueue import enqueue_after_commit
 from jobs.mail import deliver_email
 from jobs.queues import MAIL
@@ -15,7 +13,6 @@ def _record(key: str = "test:rollback") -> int:
     return record_email(key=key, to="someone@example.com", subject="Hola", text="Hola.\n").id
 
 
-@pytest.mark.smoke
 def test_the_job_reaches_the_queue_when_the_transaction_commits(ctx, queued):
     email_id = _record()
     enqueue_after_commit(deliver_email, email_id)
@@ -24,7 +21,6 @@ def test_the_job_reaches_the_queue_when_the_transaction_commits(ctx, queued):
     assert queued(MAIL) == 1
 
 
-@pytest.mark.smoke
 def test_a_job_enqueued_in_a_rolled_back_transaction_is_dropped(ctx, queued):
     enqueue_after_commit(deliver_email, _record())
     db.session.rollback()
@@ -33,7 +29,6 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_is_dropped(ctx, queued):
     assert queued() == 0
 
 
-@pytest.mark.smoke
 def test_a_rollback_before_any_query_drops_the_job_too(ctx, queued):
     enqueue_after_commit(deliver_email, 1)
     db.session.rollback()
@@ -42,7 +37,6 @@ def test_a_rollback_before_any_query_drops_the_job_too(ctx, queued):
     assert queued() == 0
 
 
-@pytest.mark.smoke
 def test_releasing_a_savepoint_is_not_the_commit(ctx, queued):
     _record()
     with db.session.begin_nested():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 
 def run_id_of(response) -> int:
     """The JobRun the invite view redirected to (/w/<slug>/members?run=<id>)."""
@@ -63,7 +61,6 @@ def test_invitations_are_emailed_by_a_worker_in_each_tenant(
     assert queued() == 0
 
 
-@pytest.mark.smoke
 def test_one_tenant_cannot_watch_another_tenants_job(two_tenants, invite):
     a, b = two_tenants
     run_id = run_id_of(invite(a, "carla@example.com"))
@@ -71,7 +68,6 @@ def test_one_tenant_cannot_watch_another_tenants_job(two_tenants, invite):
     assert b.client.get(f"/w/{a.slug}/jobs/{run_id}").status_code == 404
 
 
-@pytest.mark.smoke
 def test_an_invalid_address_among_good_ones_enqueues_nothing(two_tenants, invite, queued, row):
     a, _b = two_tenants
     response = invite(a, "carla@example.com", "not-an-address", "dani@example.com")

@@ -23,7 +23,6 @@ from letters.sample import sample_context as make_context
 from tests.letters.test_render import HOSTILE_NAME, PASSWD_MARKERS, _audit, _opened
 
 pytestmark = [
-    pytest.mark.smoke,
     pytest.mark.filterwarnings(r"ignore:unclosed file .*sRGB2014\.icc:ResourceWarning"),
 ]
 

@@ -1,6 +1,6 @@
 """The letter pipeline: context -> escaped HTML -> PDF/A, fetching only our own assets.
 
-No database is needed, so these run in the SQLite smoke pass too. How PDF/A is checked: the
+No database is needed. How PDF/A is checked: the
 XMP metadata packet read back with pypdf carries ``pdfaid:part="3"`` and
 ``pdfaid:conformance="B"``, and the catalog has a ``/GTS_PDFA1`` output intent (what WeasyPrint
 70 writes for ``pdf_variant="pdf/a-3b"``); no external validator (veraPDF) is run.
@@ -32,7 +32,6 @@ from letters.render import (
 )
 
 pytestmark = [
-    pytest.mark.smoke,
     # WeasyPrint 70 opens its bundled sRGB ICC profile for the PDF/A output intent and never
     # closes it (weasyprint/pdf/__init__.py: `(files(...) / 'sRGB2014.icc').open('rb')`); the
     # file object is dropped at once, so CPython reports it inside the rendering test itself.

@@ -14,7 +14,6 @@ import statistics
 import time
 from datetime import date
 
-import pytest
 from sqlalchemy import event, text
 
 from tests.conftest import login
@@ -65,11 +64,7 @@ LOAD = [
 ]
 
 
-def test_dashboard_of_100000_invoices(
-    app, admin_engine, is_postgres, create_workspace, monkeypatch
-):
-    if not is_postgres:
-        pytest.skip("the benchmark measures PostgreSQL")
+def test_dashboard_of_100000_invoices(app, admin_engine, create_workspace, monkeypatch):
     import web.workspaces.views as views
     from tenants.db import SessionFactory
 

@@ -18,7 +18,6 @@ import time
 from datetime import UTC, date, datetime
 from datetime import time as clock
 
-import pytest
 from sqlalchemy import text
 
 from tests.conftest import ROOT, settings_env
@@ -120,9 +119,7 @@ def _outcome(admin_engine) -> dict:
         )
 
 
-def test_month_end_batch_of_letters(app, settings, admin_engine, inbox, is_postgres):
-    if not is_postgres:
-        pytest.skip("the benchmark measures PostgreSQL")
+def test_month_end_batch_of_letters(app, settings, admin_engine, inbox):
     _run(admin_engine, SETUP, letters=LETTERS, due=DUE)
     with admin_engine.connect() as conn:
         workspace_id = conn.scalar(text("SELECT id FROM workspaces WHERE slug = 'bench-batch'"))

@@ -20,7 +20,6 @@ import time
 from datetime import UTC, date, datetime
 from datetime import time as clock
 
-import pytest
 from sqlalchemy import text
 
 DEBTORS = 1_000
@@ -137,9 +136,7 @@ def _measure(app, admin_engine, workspace_id: int) -> dict:
     return {"intake": statistics.median(intake), "step": statistics.median(step)}
 
 
-def test_sweep_cost_follows_due_cases_not_the_book(app, admin_engine, is_postgres):
-    if not is_postgres:
-        pytest.skip("the benchmark measures PostgreSQL")
+def test_sweep_cost_follows_due_cases_not_the_book(app, admin_engine):
     _run(admin_engine, SETUP, debtors=DEBTORS, due=DUE)
     with admin_engine.connect() as conn:
         workspace_id = conn.scalar(text("SELECT id FROM workspaces WHERE slug = 'bench-sweep'"))

@@ -154,7 +154,6 @@ def test_login_before_verifying_is_refused_and_sends_the_link_again(
     login(client, "carmen@example.com")
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("change", "field", "message", "params"),
     [
@@ -217,7 +216,6 @@ def test_sign_up_with_bad_input_says_why_next_to_the_field_and_changes_nothing(
     assert (count(sql, "users"), count(sql, "workspaces"), count(sql, "emails")) == before
 
 
-@pytest.mark.smoke
 def test_sign_up_cannot_open_a_law_firm(client, sql):
     """Law firms are partners Amparo onboards itself, not a choice of the public form."""
     response = post_form(client, "/signup", {**CARMEN, "kind": "law_firm"}, token_from="/signup")
@@ -349,7 +347,6 @@ def test_a_bad_reset_link_is_refused_and_the_password_stays(
 # --- logging in ---------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_wrong_password_is_refused_with_a_message(client, create_workspace, es):
     _id, slug = create_workspace()
     response = post_form(client, "/login", {"email": "ana@example.com", "password": "not it!"})
@@ -382,7 +379,6 @@ def test_the_eleventh_login_attempt_in_a_row_is_refused_even_with_the_right_pass
     login(client, "bea@example.com")
 
 
-@pytest.mark.smoke
 def test_a_form_posted_without_its_csrf_token_is_refused(client, create_workspace, es):
     _id, slug = create_workspace()
     response = client.post("/login", data={"email": "ana@example.com", "password": PASSWORD})
@@ -399,7 +395,6 @@ def test_a_form_posted_without_its_csrf_token_is_refused(client, create_workspac
     assert not is_logged_in(client, slug)
 
 
-@pytest.mark.smoke
 def test_an_unknown_workspace_is_not_found(two_tenants, es):
     ana, bea = two_tenants
     for path in ("/w/no-such-place/", f"/w/{bea.slug}/", f"/w/{bea.slug}/members"):
@@ -411,7 +406,6 @@ def test_an_unknown_workspace_is_not_found(two_tenants, es):
     assert ana.client.get(f"/w/{ana.slug}/").status_code == 200
 
 
-@pytest.mark.smoke
 def test_after_login_only_a_path_on_this_site_is_followed(client, make_client, create_workspace):
     _id, slug = create_workspace()
     token = csrf_token(client)
@@ -632,7 +626,6 @@ def test_asking_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(
 # --- security -----------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_pages_carry_a_strict_content_security_policy_and_anti_framing_headers(
     client, create_workspace
 ):
@@ -657,7 +650,6 @@ def test_pages_carry_a_strict_content_security_policy_and_anti_framing_headers(
         assert not re.search(r"<style|\sstyle=|\son[a-z]+=", page), path
 
 
-@pytest.mark.smoke
 def test_the_session_cookie_is_http_only_and_same_site_lax(client, create_workspace):
     create_workspace()
     response = login(client)
@@ -669,7 +661,6 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(client, create_worksp
     assert attributes["samesite"].strip() == "SameSite=Lax"
 
 
-@pytest.mark.smoke
 def test_passwords_are_stored_as_argon2id_hashes(create_user, sql):
     create_user(email="ana@example.com")
     stored = user_row(sql, "ana@example.com")["password_hash"]
@@ -680,14 +671,12 @@ def test_passwords_are_stored_as_argon2id_hashes(create_user, sql):
 # --- language -----------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_pages_are_in_spanish_by_default(client):
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="es">' in page
     assert "Iniciar sesión" in page, "no Spanish text: compile the catalogue (make translations)"
 
 
-@pytest.mark.smoke
 def test_a_visitor_can_switch_to_english(client):
     response = post_form(client, "/lang", {"lang": "en", "next": "/login"})
     assert response.status_code == 302

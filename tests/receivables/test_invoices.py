@@ -9,8 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-pytestmark = pytest.mark.smoke
-
 _numbers = itertools.count(1)
 
 

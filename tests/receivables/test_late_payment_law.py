@@ -14,10 +14,7 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import delete
-
-pytestmark = pytest.mark.smoke
 
 _numbers = itertools.count(1)
 

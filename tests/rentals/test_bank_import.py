@@ -419,7 +419,6 @@ def test_another_workspaces_statements_and_lines_are_404(app, two_tenants, rent_
 # --- reading the file (no database) -------------------------------------------------------
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -443,7 +442,6 @@ def test_amounts_as_banks_write_them(raw, expected):
     assert parse_amount(raw) == expected
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -463,7 +461,6 @@ def test_dates_as_banks_write_them(raw, expected):
     assert parse_date(raw) == expected
 
 
-@pytest.mark.smoke
 def test_an_english_header_comma_separated_utf8_with_bom_and_iso_dates_is_read():
     from tenants.services.rentals.bank_import import parse_statement
 
@@ -484,7 +481,6 @@ def test_an_english_header_comma_separated_utf8_with_bom_and_iso_dates_is_read()
 # --- how sure a suggestion is -------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_a_suggestion_is_exact_only_when_amount_and_identity_point_to_one_lease(landlord):
     from tenants.services.rentals import charges, leases, parties, properties
     from tenants.services.rentals.bank_import import import_statement

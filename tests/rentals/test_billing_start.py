@@ -10,8 +10,6 @@ from tenants.services.errors import ServiceError
 from tenants.services.receivables import payments
 from tenants.services.rentals import charges
 
-pytestmark = pytest.mark.smoke
-
 
 def _months(lease_id):
     return [c.period_start for c in charges.charges_of_lease(lease_id) if c.kind == "rent"]

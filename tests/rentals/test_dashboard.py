@@ -138,7 +138,6 @@ def dashboard_on(today):
 # --- the figures --------------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_rent_roll_and_occupancy_count_the_leases_running_today(small_book, in_tenant):
     workspace_id, _slug, ids = small_book
     with in_tenant(workspace_id):
@@ -154,7 +153,6 @@ def test_rent_roll_and_occupancy_count_the_leases_running_today(small_book, in_t
     assert (book.occupancy.let, book.occupancy.units, book.occupancy.percent) == (2, 4, 50)
 
 
-@pytest.mark.smoke
 def test_arrears_count_days_late_from_the_oldest_unpaid_due_date(small_book, in_tenant):
     workspace_id, _slug, ids = small_book
     with in_tenant(workspace_id):
@@ -178,7 +176,6 @@ def test_a_charge_due_today_is_not_late_yet(small_book, in_tenant):
     assert (next_day[ids["l1"]].amount, next_day[ids["l1"]].days_late) == (D("850.00"), 1)
 
 
-@pytest.mark.smoke
 def test_deadlines_within_60_days_soonest_first(small_book, in_tenant):
     workspace_id, _slug, ids = small_book
     with in_tenant(workspace_id):
@@ -213,7 +210,6 @@ def test_settled_and_lodged_deposits_leave_the_deadlines(small_book, in_tenant):
     assert kinds == ["lease_end", "rent_update"]
 
 
-@pytest.mark.smoke
 def test_collected_vs_due_per_month_for_the_last_12_months(small_book, in_tenant):
     workspace_id, _slug, _ids = small_book
     with in_tenant(workspace_id):
@@ -422,7 +418,6 @@ def seed(app, today):
         db.session.commit()
 
 
-@pytest.mark.smoke
 def test_the_demo_landlord_gets_a_year_of_rent_with_two_renters_in_arrears(app):
     from tenants.db import tenant_context
     from tenants.models import Lease, Property
@@ -462,7 +457,6 @@ def test_the_demo_landlord_gets_a_year_of_rent_with_two_renters_in_arrears(app):
     assert book.deadlines  # a fianza to lodge, a lease ending, a rent update
 
 
-@pytest.mark.smoke
 def test_the_demo_seed_is_idempotent(app):
     today = date(2025, 11, 20)
     seed(app, today)

@@ -16,8 +16,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete
 
-pytestmark = pytest.mark.smoke
-
 
 def _deposit(lease):
     from tenants.services.rentals.leases import deposit_of

@@ -176,7 +176,6 @@ def test_unpaid_rent_is_taken_from_the_ledger(book, people, monkeypatch):
 # --- settlement ----------------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_the_settlement_shows_the_deadline_and_the_interest_when_returned_late(book, people):
     lease_id = book.lease(
         book.unit(), people, start_date="2023-01-01", end_date="", rent="800", **NO_EXTRAS
@@ -235,7 +234,6 @@ def test_keys_returned_later_start_the_deadline(book, people):
 # --- isolation -----------------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_another_workspaces_deposit_is_not_found(app, two_tenants, admin_engine):
     ana, bea = two_tenants
     speak_english(bea.client, f"/w/{bea.slug}/")

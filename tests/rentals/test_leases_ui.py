@@ -58,7 +58,6 @@ def test_the_form_preselects_the_unit_and_offers_the_people(book, marta):
     assert "31 means the last day of every month" in html
 
 
-@pytest.mark.smoke
 def test_a_lease_with_renter_guarantor_and_extra_is_created(book, marta, admin_engine):
     unit_id, renter, guarantor = marta
     response = book.new_lease(unit_id, [renter], guarantor_ids=[guarantor])
@@ -129,7 +128,6 @@ def pay(book, lease_id: int, amount: str, on: str, reference: str = ""):
     return book.submit(f"{page}/payments", data, page=page)
 
 
-@pytest.mark.smoke
 def test_charges_appear_after_generating_and_a_partial_payment_shows(book, marta, clock):
     unit_id, renter, _guarantor = marta
     lease_id = book.lease(unit_id, [renter])
@@ -264,7 +262,6 @@ BAD_LEASES = {
 }
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize("case", BAD_LEASES.values(), ids=BAD_LEASES.keys())
 def test_bad_input_is_refused_next_to_its_field_and_nothing_is_created(
     book, marta, admin_engine, case
@@ -368,7 +365,6 @@ def test_only_landlords_see_leases_in_the_navigation(book, create_workspace, mak
     assert f'href="/w/{slug}/leases"' not in html
 
 
-@pytest.mark.smoke
 def test_another_workspaces_lease_is_not_found(app, two_tenants, admin_engine):
     ana, bea = two_tenants
     speak_english(bea.client, f"/w/{bea.slug}/")

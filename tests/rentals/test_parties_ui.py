@@ -49,7 +49,6 @@ PARTY_COLUMNS = "kind, name, tax_id, tax_id_type, email, phone, province, langua
 # --- adding, finding, editing -----------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_a_landlord_adds_a_person_and_finds_them(landlord, rows):
     party_id = add_party(landlord, **MARTA)
 
@@ -86,7 +85,6 @@ def test_the_parties_list_also_takes_the_new_party_form(landlord, rows):
     ]
 
 
-@pytest.mark.smoke
 def test_a_cif_makes_a_company_even_if_person_was_chosen(landlord, rows, es):
     party_id = add_party(landlord, kind="person", name="Inversiones Sur SL", tax_id="B12345674")
 
@@ -122,7 +120,6 @@ def test_a_landlord_edits_a_party(landlord, rows):
 # --- bad input --------------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [
@@ -143,7 +140,6 @@ def test_bad_party_input_is_refused_next_to_its_field(landlord, rows, message, f
     assert count(rows, "parties") == 0
 
 
-@pytest.mark.smoke
 def test_a_nif_already_used_is_refused_on_create_and_on_edit(landlord, rows, message):
     add_party(landlord, **MARTA)
     pedro_id = add_party(landlord, name="Pedro Gil", tax_id="00000000T")
@@ -224,7 +220,6 @@ def test_a_partys_page_shows_the_leases_they_rent_or_guarantee(landlord, in_tena
 # --- who sees what ----------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_another_workspaces_party_is_not_found(two_tenants, rows):
     a, b = two_tenants
     b_party = add_party(b, name="Bea Cliente", tax_id="12345678Z")
@@ -240,7 +235,6 @@ def test_another_workspaces_party_is_not_found(two_tenants, rows):
     add_party(a, name="Ana Cliente", tax_id="12345678Z")
 
 
-@pytest.mark.smoke
 def test_a_viewer_sees_parties_but_cannot_add_or_edit(landlord, viewer, rows):
     party_id = add_party(landlord, **MARTA)
     before = rows("SELECT * FROM parties")

@@ -11,8 +11,6 @@ import pytest
 
 from tenants.services.errors import ServiceError
 
-pytestmark = pytest.mark.smoke
-
 JAN, FEB, MAR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
 
 

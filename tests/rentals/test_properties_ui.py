@@ -113,7 +113,6 @@ def count(rows, table: str) -> int:
 # --- adding properties and units --------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_a_landlord_adds_a_property_with_units_and_sees_them_listed(landlord, rows):
     property_id = add_property(landlord)
     assert add_unit(landlord, property_id, "1º A").status_code == 302
@@ -165,7 +164,6 @@ def test_a_unit_with_a_running_lease_shows_as_let(landlord, in_tenant, rows, es)
         assert unit_state(html, vacant_id) == es("vacant"), path
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("overrides", "field", "code"),
     [
@@ -194,7 +192,6 @@ def test_a_province_is_accepted_however_it_is_capitalised(landlord, rows):
     assert rows("SELECT province FROM properties") == [{"province": "A Coruña"}]
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("label", "ref", "field", "code"),
     [
@@ -241,7 +238,6 @@ def test_properties_and_people_are_in_the_menu_of_landlords_only(
     assert f'href="/w/{shop}/parties"' in page
 
 
-@pytest.mark.smoke
 def test_another_workspaces_property_is_not_found(two_tenants, rows):
     a, b = two_tenants
     b_property = add_property(b, name="Locales de Bea")
@@ -260,7 +256,6 @@ def test_another_workspaces_property_is_not_found(two_tenants, rows):
     assert [r["label"] for r in rows("SELECT label FROM units")] == ["Local 1"]
 
 
-@pytest.mark.smoke
 def test_a_viewer_sees_properties_but_cannot_add_any(landlord, viewer, rows):
     property_id = add_property(landlord)
     listing = f"/w/{landlord.slug}/properties"

@@ -23,7 +23,6 @@ from tests.conftest import Tenant, csrf_token, login
 LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 IBAN = "ES91 2100 0418 4502 0005 1332"
 TODAY = date(2025, 6, 15)
-pytestmark = pytest.mark.smoke  # fast, and the import must work on the SQLite of `make run`
 
 TABLES = ("properties", "units", "parties", "leases", "lease_parties", "lease_extras", "deposits")
 

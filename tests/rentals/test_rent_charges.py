@@ -42,7 +42,6 @@ def _amounts(lease) -> list[tuple[date, Decimal]]:
     return [(c.period_start, c.amount) for c in _charges(lease)]
 
 
-@pytest.mark.smoke
 def test_generating_a_month_twice_creates_its_charge_once(make_lease):
     from tenants.services.rentals.charges import generate_rent_charges
 
@@ -72,7 +71,6 @@ def test_generating_a_month_twice_creates_its_charge_once(make_lease):
     )
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("due_day", "month", "due"),
     [
@@ -96,7 +94,6 @@ def test_a_due_day_the_month_lacks_falls_on_its_last_day(make_lease, due_day, mo
     assert (charge.due_date, charge.amount) == (due, Decimal("800.00"))
 
 
-@pytest.mark.smoke
 def test_a_year_of_charges_covers_each_month_to_its_last_day_leap_february_included(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges
 
@@ -111,7 +108,6 @@ def test_a_year_of_charges_covers_each_month_to_its_last_day_leap_february_inclu
     ]
 
 
-@pytest.mark.smoke
 def test_a_late_run_creates_every_missing_month_exactly_once(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges
 
@@ -127,7 +123,6 @@ def test_a_late_run_creates_every_missing_month_exactly_once(make_lease):
     assert all(len(c.lines) == 2 for c in _charges(lease))  # rent + community, not doubled
 
 
-@pytest.mark.smoke
 def test_runs_across_the_year_end_miss_nothing_and_repeat_nothing(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges, generate_rent_charges
 
@@ -145,7 +140,6 @@ def test_runs_across_the_year_end_miss_nothing_and_repeat_nothing(make_lease):
     ]
 
 
-@pytest.mark.smoke
 def test_the_first_month_is_prorated_by_days_rent_and_extras_alike(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges
 
@@ -167,7 +161,6 @@ def test_the_first_month_is_prorated_by_days_rent_and_extras_alike(make_lease):
     assert february[3] == Decimal("862.00")  # then whole months
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     ("start", "expected"),
     [
@@ -185,7 +178,6 @@ def test_a_first_month_in_february_is_prorated_over_its_own_days(make_lease, sta
     assert _amounts(lease) == [(start.replace(day=1), expected)]
 
 
-@pytest.mark.smoke
 def test_the_last_month_is_prorated_and_nothing_is_charged_after_the_end(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges, generate_rent_charges
 
@@ -202,7 +194,6 @@ def test_the_last_month_is_prorated_and_nothing_is_charged_after_the_end(make_le
     ]
 
 
-@pytest.mark.smoke
 def test_a_lease_within_one_month_is_charged_its_days_only(make_lease):
     from tenants.services.rentals.charges import generate_rent_charges
 
@@ -215,7 +206,6 @@ def test_a_lease_within_one_month_is_charged_its_days_only(make_lease):
     assert _amounts(lease) == [(date(2025, 1, 1), Decimal("220.00"))]
 
 
-@pytest.mark.smoke
 def test_a_draft_lease_is_not_charged_until_it_is_activated(make_lease):
     from tenants.services.rentals.charges import generate_rent_charges
     from tenants.services.rentals.leases import activate_lease
@@ -229,7 +219,6 @@ def test_a_draft_lease_is_not_charged_until_it_is_activated(make_lease):
     assert generate_rent_charges(date(2025, 1, 1)) == 1
 
 
-@pytest.mark.smoke
 def test_an_ended_lease_is_not_charged_after_its_end(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges
     from tenants.services.rentals.leases import end_lease
@@ -248,7 +237,6 @@ def test_an_ended_lease_is_not_charged_after_its_end(make_lease):
     ]
 
 
-@pytest.mark.smoke
 def test_ending_a_lease_after_its_months_were_charged_gives_the_same_book(make_lease):
     from tenants.services.rentals.charges import catch_up_rent_charges
     from tenants.services.rentals.leases import end_lease
@@ -268,7 +256,6 @@ def test_ending_a_lease_after_its_months_were_charged_gives_the_same_book(make_l
     assert [c.period_start for c in _charges(lease)] == [date(2025, m, 1) for m in (1, 2, 3)]
 
 
-@pytest.mark.smoke
 def test_the_database_refuses_a_second_charge_for_the_same_lease_and_month(make_lease):
     from sqlalchemy.exc import IntegrityError
 
@@ -295,7 +282,6 @@ def test_the_database_refuses_a_second_charge_for_the_same_lease_and_month(make_
     assert len(_charges(lease)) == 1
 
 
-@pytest.mark.smoke
 def test_generation_charges_only_the_current_workspaces_leases(
     app, make_lease, landlord, create_workspace
 ):
@@ -316,11 +302,9 @@ def test_generation_charges_only_the_current_workspaces_leases(
         assert generate_rent_charges(date(2025, 1, 1)) == 2
 
 
-def test_concurrent_runs_create_each_charge_once(is_postgres, make_lease, landlord):
+def test_concurrent_runs_create_each_charge_once(make_lease, landlord):
     """Two cron runs at the same moment (RQ is at-least-once): the unique constraint and ON
     CONFLICT DO NOTHING keep one charge per lease and month."""
-    if not is_postgres:
-        pytest.skip("SQLite serialises writers; concurrency is a PostgreSQL matter")
     from tenants import db
     from tenants.db import tenant_context
     from tenants.services.rentals.charges import generate_rent_charges

@@ -16,8 +16,6 @@ import pytest
 
 from tenants.services.errors import ServiceError
 
-pytestmark = pytest.mark.smoke
-
 
 def _propose(today: date):
     from tenants.services.rentals.rent_updates import propose_rent_updates
@@ -209,7 +207,6 @@ def test_ipc_on_a_housing_contract_from_25_may_2023_is_questioned(
     assert (("irav_expected", {}) in lease_warnings(lease)) is warned
 
 
-@pytest.mark.smoke
 def test_proposing_costs_the_same_queries_for_3_or_12_leases(make_lease):
     """The daily job reads what is proposed and the index values once for the whole book."""
     from sqlalchemy import event

@@ -98,13 +98,11 @@ def walk_setup(app, two_tenants, make_objects, snapshot):
 # --- the map knows every route ----------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_every_workspace_route_argument_is_known(app):
     for rule in workspace_rules(app):
         check_arguments_known(rule)
 
 
-@pytest.mark.smoke
 def test_an_unknown_id_argument_fails_the_walk(app):
     """The guard itself: a route with an id the walk cannot fill is an error, not a skip."""
     rule = Rule(
@@ -117,7 +115,6 @@ def test_an_unknown_id_argument_fails_the_walk(app):
         build_path(app, rule, "any", {})
 
 
-@pytest.mark.smoke
 def test_the_walk_covers_the_workspace_routes(app):
     rules = workspace_rules(app)
     assert len(rules) > 5, [r.rule for r in rules]
@@ -132,7 +129,6 @@ def test_the_walk_covers_the_workspace_routes(app):
 # --- A's slug, B's ids ------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_another_workspaces_ids_are_404_on_every_route(app, walk_setup, make_objects, snapshot):
     a, b, b_ids, token, b_before = walk_setup
     visited = []
@@ -158,7 +154,6 @@ def test_another_workspaces_ids_are_404_on_every_route(app, walk_setup, make_obj
     assert snapshot(b.id) == b_before, "a request through workspace A changed workspace B"
 
 
-@pytest.mark.smoke
 def test_routes_without_ids_never_show_another_workspaces_data(app, walk_setup, snapshot):
     """Id-less routes of A (lists, forms), also given B's ids in the query string, show none of
     B's members, invitations, tokens or jobs."""
@@ -207,7 +202,6 @@ def test_routes_without_ids_never_show_another_workspaces_data(app, walk_setup, 
 # --- B's slug, or no such slug ----------------------------------------------------------------
 
 
-@pytest.mark.smoke
 def test_another_workspaces_slug_is_404_not_403_on_every_route(app, walk_setup, snapshot):
     a, b, b_ids, token, b_before = walk_setup
     visited = 0
@@ -223,7 +217,6 @@ def test_another_workspaces_slug_is_404_not_403_on_every_route(app, walk_setup, 
     assert snapshot(b.id) == b_before, "a non-member changed workspace B"
 
 
-@pytest.mark.smoke
 def test_unknown_slug_is_404_on_every_route(app, walk_setup):
     a, _b, b_ids, token, _before = walk_setup
     for rule in workspace_rules(app):
@@ -233,7 +226,6 @@ def test_unknown_slug_is_404_on_every_route(app, walk_setup):
             assert response.status_code == 404, describe(method, path, response)
 
 
-@pytest.mark.smoke
 def test_anonymous_visitor_cannot_tell_which_slugs_exist(app, client, two_tenants):
     _a, b = two_tenants
     for rule in workspace_rules(app):

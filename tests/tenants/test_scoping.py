@@ -34,7 +34,6 @@ def _count(admin_engine, table: str, tenant_id: int) -> int:
 # --- the ORM wall ---------------------------------------------------------------------------
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     "statement",
     [
@@ -54,14 +53,12 @@ def test_query_with_no_tenant_raises(ab, statement):
         db.session.execute(statement)
 
 
-@pytest.mark.smoke
 def test_writing_with_no_tenant_raises(ab):
     db.session.add(JobRun(kind="orphan"))
     with pytest.raises(TenantNotSet):
         db.session.flush()
 
 
-@pytest.mark.smoke
 def test_select_sees_only_the_current_tenant(ab, admin_engine):
     a, a_ids, b, b_ids = ab
     assert _count(admin_engine, "members", b.id) == 2  # B's rows exist
@@ -85,7 +82,6 @@ def test_select_sees_only_the_current_tenant(ab, admin_engine):
         assert sorted(in_subquery) == ["ana-member@example.com", "ana@example.com"]
 
 
-@pytest.mark.smoke
 def test_the_filter_follows_the_tenant_of_each_execution(ab):
     """The criteria are a bound parameter, not baked into a cached statement."""
     a, a_ids, b, b_ids = ab
@@ -97,7 +93,6 @@ def test_the_filter_follows_the_tenant_of_each_execution(ab):
         assert len(found) == 2
 
 
-@pytest.mark.smoke
 def test_bulk_update_and_delete_cannot_reach_another_tenant(ab, admin_engine):
     a, _a_ids, b, b_ids = ab
     with tenant_context(a.id):
@@ -116,7 +111,6 @@ def test_bulk_update_and_delete_cannot_reach_another_tenant(ab, admin_engine):
     assert status == "queued"
 
 
-@pytest.mark.smoke
 def test_writing_another_tenants_object_raises(ab, admin_engine):
     a, _a_ids, b, b_ids = ab
 
@@ -145,7 +139,6 @@ def test_writing_another_tenants_object_raises(ab, admin_engine):
     assert _count(admin_engine, "api_tokens", b.id) == 1
 
 
-@pytest.mark.smoke
 def test_new_objects_are_stamped_with_the_current_tenant(ab):
     a, _a_ids, _b, _b_ids = ab
     with tenant_context(a.id):
@@ -155,7 +148,6 @@ def test_new_objects_are_stamped_with_the_current_tenant(ab):
         assert run.tenant_id == a.id
 
 
-@pytest.mark.smoke
 def test_across_tenants_sees_both(ab):
     a, a_ids, b, b_ids = ab
     with across_tenants("test: both tenants"):
@@ -167,7 +159,6 @@ def test_across_tenants_sees_both(ab):
         db.session.scalars(select(Member)).all()
 
 
-@pytest.mark.smoke
 def test_every_table_with_a_tenant_id_is_tenant_owned():
     """A new table with a tenant_id but without the TenantOwned mixin would be scoped by
     nothing. Only tables listed here, with the reason, may do that."""
@@ -183,10 +174,8 @@ def test_every_table_with_a_tenant_id_is_tenant_owned():
 
 
 @pytest.fixture
-def app_engine(is_postgres):
+def app_engine(app):
     """The app's own engine: every connection has switched to the role amparo_app."""
-    if not is_postgres:
-        pytest.skip("row-level security is a PostgreSQL feature")
     return db.SessionFactory.kw["bind"]
 
 

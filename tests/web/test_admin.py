@@ -7,8 +7,6 @@ import pytest
 
 from tests.conftest import login, post_form
 
-pytestmark = pytest.mark.smoke
-
 
 @pytest.fixture
 def admin_client(app, create_user):

@@ -3,11 +3,7 @@
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import ROOT
-
-pytestmark = pytest.mark.smoke
 
 
 def _start(env: dict) -> subprocess.CompletedProcess:
@@ -31,11 +27,11 @@ def test_production_names_every_missing_setting():
     assert "AMPARO_REDIS_URL" not in message  # it was given
 
 
-def test_production_refuses_the_development_secret_key(tmp_path):
+def test_production_refuses_the_development_secret_key():
     env = {
         "AMPARO_ENV": "production",
         "AMPARO_SECRET_KEY": "dev-only-secret-not-for-production",
-        "AMPARO_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+        "AMPARO_DATABASE_URL": "postgresql+psycopg://amparo@db.amparo.example/amparo",
         "AMPARO_REDIS_URL": "redis://127.0.0.1:6379/0",
         "AMPARO_BASE_URL": "https://amparo.example",
         "AMPARO_MAIL_FROM": "Amparo <no-reply@amparo.example>",
@@ -90,5 +86,8 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path):
     load_config(stub, None)
     assert stub.config["SMTP_PORT"] == 2525
     assert stub.config["LOGIN_RATE_LIMIT"] == "3 per minute"
-    assert stub.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/amparo.sqlite3"
+    # The embedded PostgreSQL of `make run`, on its socket under instance/.
+    assert stub.config["DATABASE_URL"] == (
+        f"postgresql+psycopg://postgres@/amparo?host={tmp_path}/postgres"
+    )
     assert stub.config["DEV_MAILBOX"] is True  # no SMTP host: emails go to the dev mailbox

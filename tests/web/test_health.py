@@ -1,6 +1,4 @@
-import pytest
 
-pytestmark = pytest.mark.smoke
 
 
 def test_healthz_reports_database_and_redis(client):

@@ -4,11 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.smoke
 
 
 def test_every_ui_string_has_a_spanish_translation(tmp_path):

@@ -19,49 +19,44 @@ MONEY = sa.Numeric(precision=12, scale=2)
 
 
 def upgrade(app_role: str = "") -> None:
-    # Batch mode: SQLite rebuilds the table to add constraints; PostgreSQL alters in place.
-    with op.batch_alter_table("charges") as batch:
-        batch.add_column(sa.Column("number", sa.String(length=40), nullable=True))
-        batch.add_column(sa.Column("issue_date", sa.Date(), nullable=True))
-        batch.add_column(sa.Column("base", MONEY, nullable=True))
-        batch.add_column(sa.Column("vat", MONEY, nullable=True))
-        batch.add_column(sa.Column("credited", MONEY, nullable=False, server_default="0"))
-        batch.add_column(sa.Column("credits_charge_id", sa.Integer(), nullable=True))
-        batch.add_column(
-            sa.Column("disputed_at", tenants.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch.add_column(
-            sa.Column("dispute_reason", sa.String(length=500), nullable=False, server_default="")
-        )
-        batch.add_column(
-            sa.Column("written_off_at", tenants.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch.add_column(sa.Column("attachment_sha256", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("attachment_name", sa.String(length=200), nullable=True))
-        batch.create_index(batch.f("ix_charges_credits_charge_id"), ["credits_charge_id"])
-        batch.create_unique_constraint(
-            batch.f("uq_charges_tenant_id_kind_number"), ["tenant_id", "kind", "number"]
-        )
-        batch.create_foreign_key(
-            batch.f("fk_charges_credits_charge_id_charges"), "charges",
-            ["credits_charge_id"], ["id"], ondelete="CASCADE",
-        )
-    with op.batch_alter_table("parties") as batch:
-        batch.add_column(
-            sa.Column("is_business", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    op.add_column("charges", sa.Column("number", sa.String(length=40), nullable=True))
+    op.add_column("charges", sa.Column("issue_date", sa.Date(), nullable=True))
+    op.add_column("charges", sa.Column("base", MONEY, nullable=True))
+    op.add_column("charges", sa.Column("vat", MONEY, nullable=True))
+    op.add_column("charges", sa.Column("credited", MONEY, nullable=False, server_default="0"))
+    op.add_column("charges", sa.Column("credits_charge_id", sa.Integer(), nullable=True))
+    op.add_column("charges",
+        sa.Column("disputed_at", tenants.db.UTCDateTime(timezone=True), nullable=True)
+    )
+    op.add_column("charges",
+        sa.Column("dispute_reason", sa.String(length=500), nullable=False, server_default="")
+    )
+    op.add_column("charges",
+        sa.Column("written_off_at", tenants.db.UTCDateTime(timezone=True), nullable=True)
+    )
+    op.add_column("charges", sa.Column("attachment_sha256", sa.String(length=64), nullable=True))
+    op.add_column("charges", sa.Column("attachment_name", sa.String(length=200), nullable=True))
+    op.create_index(op.f("ix_charges_credits_charge_id"), "charges", ["credits_charge_id"])
+    op.create_unique_constraint(
+        op.f("uq_charges_tenant_id_kind_number"), "charges", ["tenant_id", "kind", "number"]
+    )
+    op.create_foreign_key(
+        op.f("fk_charges_credits_charge_id_charges"), "charges", "charges",
+        ["credits_charge_id"], ["id"], ondelete="CASCADE",
+    )
+    op.add_column("parties",
+        sa.Column("is_business", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.execute("UPDATE parties SET is_business = true WHERE kind = 'company'")
 
 
 def downgrade(app_role: str = "") -> None:
-    with op.batch_alter_table("parties") as batch:
-        batch.drop_column("is_business")
-    with op.batch_alter_table("charges") as batch:
-        batch.drop_constraint(batch.f("fk_charges_credits_charge_id_charges"), type_="foreignkey")
-        batch.drop_constraint(batch.f("uq_charges_tenant_id_kind_number"), type_="unique")
-        batch.drop_index(batch.f("ix_charges_credits_charge_id"))
-        for column in (
-            "attachment_name", "attachment_sha256", "written_off_at", "dispute_reason",
-            "disputed_at", "credits_charge_id", "credited", "vat", "base", "issue_date", "number",
-        ):
-            batch.drop_column(column)
+    op.drop_column("parties", "is_business")
+    op.drop_constraint(op.f("fk_charges_credits_charge_id_charges"), "charges", type_="foreignkey")
+    op.drop_constraint(op.f("uq_charges_tenant_id_kind_number"), "charges", type_="unique")
+    op.drop_index(op.f("ix_charges_credits_charge_id"), table_name="charges")
+    for column in (
+        "attachment_name", "attachment_sha256", "written_off_at", "dispute_reason",
+        "disputed_at", "credits_charge_id", "credited", "vat", "base", "issue_date", "number",
+    ):
+        op.drop_column("charges", column)

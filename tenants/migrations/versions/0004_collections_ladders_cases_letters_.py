@@ -153,20 +153,18 @@ def upgrade(app_role: str = "") -> None:
     op.create_index(op.f('ix_case_events_case_id'), 'case_events', ['case_id'], unique=False)
     op.create_index(op.f('ix_case_events_created_at'), 'case_events', ['created_at'], unique=False)
     op.create_index(op.f('ix_case_events_tenant_id'), 'case_events', ['tenant_id'], unique=False)
-    # Batch mode: SQLite rebuilds the table to add the foreign key; PostgreSQL alters in place.
-    with op.batch_alter_table("charges") as batch:
-        batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("chase_paused_until", sa.Date(), nullable=True))
-        batch.add_column(
-            sa.Column("chase_pause_reason", sa.String(length=500), server_default="", nullable=False)
-        )
-        batch.create_foreign_key(
-            batch.f("fk_charges_case_id_cases"), "cases", ["case_id"], ["id"], ondelete="SET NULL"
-        )
-        batch.create_index(batch.f("ix_charges_case_id"), ["case_id"])
+    op.add_column("charges", sa.Column("case_id", sa.Integer(), nullable=True))
+    op.add_column("charges", sa.Column("chase_paused_until", sa.Date(), nullable=True))
+    op.add_column("charges",
+        sa.Column("chase_pause_reason", sa.String(length=500), server_default="", nullable=False)
+    )
+    op.create_foreign_key(
+        op.f("fk_charges_case_id_cases"), "charges", "cases", ["case_id"], ["id"], ondelete="SET NULL"
+    )
+    op.create_index(op.f("ix_charges_case_id"), "charges", ["case_id"])
     op.create_index(
         "ix_charges_unchased", "charges", ["due_date"],
-        postgresql_where=UNCHASED, sqlite_where=UNCHASED,
+        postgresql_where=UNCHASED,
     )
     op.add_column('emails', sa.Column('attachment_sha256', sa.String(length=64), nullable=True))
     op.add_column('emails', sa.Column('attachment_name', sa.String(length=200), nullable=True))
@@ -219,11 +217,10 @@ def downgrade(app_role: str = "") -> None:
     op.drop_column('emails', 'attachment_name')
     op.drop_column('emails', 'attachment_sha256')
     op.drop_index("ix_charges_unchased", table_name="charges")
-    with op.batch_alter_table("charges") as batch:
-        batch.drop_index(batch.f("ix_charges_case_id"))
-        batch.drop_constraint(batch.f("fk_charges_case_id_cases"), type_="foreignkey")
-        for column in ("chase_pause_reason", "chase_paused_until", "case_id"):
-            batch.drop_column(column)
+    op.drop_index(op.f("ix_charges_case_id"), table_name="charges")
+    op.drop_constraint(op.f("fk_charges_case_id_cases"), "charges", type_="foreignkey")
+    for column in ("chase_pause_reason", "chase_paused_until", "case_id"):
+        op.drop_column("charges", column)
     op.drop_index(op.f('ix_case_events_tenant_id'), table_name='case_events')
     op.drop_index(op.f('ix_case_events_created_at'), table_name='case_events')
     op.drop_index(op.f('ix_case_events_case_id'), table_name='case_events')

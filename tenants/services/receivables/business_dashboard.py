@@ -101,10 +101,6 @@ class BusinessDashboard:
 
 
 def _days(today: date):
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy import Integer, cast
-
-        return cast(func.julianday(literal(today)) - func.julianday(Charge.due_date), Integer)
     return literal(today, Date) - Charge.due_date
 
 

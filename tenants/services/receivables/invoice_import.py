@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Charge, ChargeLine, Party
@@ -422,11 +422,6 @@ def check_rows(table: Table, mapping: dict[str, int | None]) -> list[_Row]:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _insert(table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
-
-
 def _chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -455,7 +450,7 @@ def _ensure_clients(rows: list[_Row], tenant_id: int) -> tuple[dict[str, int], i
     now = utcnow()
     for chunk in _chunks(missing, BATCH):
         session.execute(
-            _insert(Party.__table__),
+            postgresql.insert(Party.__table__),
             [
                 {
                     "tenant_id": tenant_id,
@@ -524,7 +519,7 @@ def _upsert_batch(
     now = utcnow()  # the new rows are the ones created at this instant, after `floor`
     floor = session.scalar(select(func.coalesce(func.max(Charge.id), 0))) if new else 0
     if writable:
-        insert = _insert(charges)
+        insert = postgresql.insert(charges)
         statement = insert.on_conflict_do_update(
             index_elements=["tenant_id", "kind", "number"],
             set_={name: insert.excluded[name] for name in _UPDATED},
@@ -562,7 +557,7 @@ def _upsert_batch(
             Charge.amount,
         ).where(Charge.kind == "invoice", Charge.created_at == now, Charge.id > floor)
         session.execute(
-            _insert(ChargeLine.__table__).from_select(
+            postgresql.insert(ChargeLine.__table__).from_select(
                 ["tenant_id", "charge_id", "kind", "description", "amount"], lines
             )
         )

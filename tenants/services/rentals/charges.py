@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from tenants.db import UTCDateTime, current_tenant_id, session, utcnow
 from tenants.models import Charge, ChargeLine, Lease, LeaseExtra, RentUpdate
@@ -37,11 +37,6 @@ CHARGE_COLUMNS = [
     "created_at",
 ]
 LINE_COLUMNS = ["tenant_id", "charge_id", "kind", "description", "amount"]
-
-
-def _insert(table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def _billed_on(first: date, last: date, whole_month: bool):
@@ -116,7 +111,7 @@ def _insert_whole_months(tenant_id: int, first: date, last: date) -> list[int]:
         literal(utcnow(), UTCDateTime()),
     ).where(Lease.tenant_id == tenant_id, _billed_on(first, last, whole_month=True))
     statement = (
-        _insert(Charge.__table__)
+        postgresql.insert(Charge.__table__)
         .from_select(CHARGE_COLUMNS, rows)
         .on_conflict_do_nothing(index_elements=["lease_id", "kind", "period_start"])
         .returning(Charge.__table__.c.id)
@@ -144,13 +139,13 @@ def _itemise(tenant_id: int, first: date, charge_ids: list[int]) -> None:
         .join(LeaseExtra, LeaseExtra.lease_id == Charge.lease_id)
         .where(new)
     )
-    session.execute(_insert(ChargeLine.__table__).from_select(LINE_COLUMNS, extra_lines))
+    session.execute(postgresql.insert(ChargeLine.__table__).from_select(LINE_COLUMNS, extra_lines))
     rent_lines = (
         select(literal(tenant_id), Charge.id, literal("rent"), literal(""), _rent_in_force(first))
         .join(Lease, Lease.id == Charge.lease_id)
         .where(new)
     )
-    session.execute(_insert(ChargeLine.__table__).from_select(LINE_COLUMNS, rent_lines))
+    session.execute(postgresql.insert(ChargeLine.__table__).from_select(LINE_COLUMNS, rent_lines))
 
 
 def _insert_partial_months(first: date, last: date) -> int:
@@ -208,7 +203,7 @@ def _insert_partial_months(first: date, last: date) -> int:
             "created_at": utcnow(),
         }
         charge_id = session.execute(
-            _insert(Charge.__table__)
+            postgresql.insert(Charge.__table__)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["lease_id", "kind", "period_start"])
             .returning(Charge.__table__.c.id)
@@ -217,7 +212,7 @@ def _insert_partial_months(first: date, last: date) -> int:
             continue  # another run created it a moment ago
         created += 1
         session.execute(
-            _insert(ChargeLine.__table__),
+            postgresql.insert(ChargeLine.__table__),
             [
                 {
                     "tenant_id": lease.tenant_id,

@@ -113,8 +113,7 @@ class Dashboard:
 
 
 def _money(value) -> Decimal:
-    # SQLite hands sums back as floats turned Decimal: round them to the cent.
-    return periods.money(Decimal(str(value or 0)))
+    return periods.money(Decimal(value or 0))
 
 
 def _running_on(today: date):

@@ -86,6 +86,16 @@ MESSAGES = {
     "import_address_in_row": _l("The address of this property has a problem in row %(row)s."),
     "import_expired": _l("This import expired or was changed. Upload the file again."),
     # invoice import
+    "invoice_import_not_csv": _l(
+        "This is not a CSV file. Save the invoices from your spreadsheet or invoicing program as "
+        "CSV and upload that file."
+    ),
+    "invoice_import_empty": _l("The file is empty."),
+    "invoice_import_too_many_cells": _l(
+        "This row has more cells than the header row. If an amount has a comma, save the file "
+        "separated by semicolons (;)."
+    ),
+    "invoice_import_amount_too_large": _l("This amount is too large. Check it."),
     "invoice_import_no_rows": _l("The file has a header but no invoices under it."),
     "invoice_import_too_many_rows": _l("The file has too many rows: at most %(max)s at a time."),
     "invoice_import_rows_invalid": _l(
@@ -113,7 +123,7 @@ MESSAGES = {
         "This is not a CSV file. If your bank gave you an Excel or PDF file, download its CSV "
         "export instead, or open the file in a spreadsheet and save it as CSV."
     ),
-    "bank_file_empty": _l("The file is empty."),
+    "bank_empty": _l("The file is empty."),
     "bank_header_missing": _l(
         "The header row was not found. The file needs a column for the date (Fecha), one for "
         "the amount (Importe) and one for the concept (Concepto)."

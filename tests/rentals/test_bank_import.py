@@ -364,7 +364,7 @@ def test_malformed_rows_are_each_reported_and_nothing_is_imported(app, two_tenan
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "extracto.csv", "bank_not_csv"),
         (b"PK\x03\x04\x14\x00\x06\x00", "extracto.xlsx", None),
-        (b"", "extracto.csv", "bank_file_empty"),
+        (b"", "extracto.csv", "bank_empty"),
         (b"Hola;que;tal\n1;2;3\n", "notas.csv", "bank_header_missing"),
     ],
 )
@@ -437,7 +437,7 @@ def test_another_workspaces_statements_and_lines_are_404(app, two_tenants, rent_
     ],
 )
 def test_amounts_as_banks_write_them(raw, expected):
-    from tenants.services.rentals.bank_import import parse_amount
+    from tenants.services.csv_files import parse_amount
 
     assert parse_amount(raw) == expected
 
@@ -456,7 +456,7 @@ def test_amounts_as_banks_write_them(raw, expected):
     ],
 )
 def test_dates_as_banks_write_them(raw, expected):
-    from tenants.services.rentals.bank_import import parse_date
+    from tenants.services.csv_files import parse_date
 
     assert parse_date(raw) == expected
 

@@ -100,7 +100,7 @@ def _mapping_page(form: MappingForm, table: invoice_import.Table, status: int = 
         shown=shown,
         labels=FIELD_LABELS,
         required=invoice_import.REQUIRED,
-        count=sum(1 for row in table.rows if any(c.strip() for c in row)),
+        count=len(table.rows),
     ), status
 
 

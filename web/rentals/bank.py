@@ -53,8 +53,7 @@ class BookLineForm(FlaskForm):
 
 def _statements_page(form: StatementUploadForm, status: int = 200, row_errors=()):
     shown = [
-        (e, message_for(ServiceError(e.code, value=e.value, column=e.column)))
-        for e in row_errors[:SHOWN_ROW_ERRORS]
+        (e, message_for(ServiceError(e.code, **e.params))) for e in row_errors[:SHOWN_ROW_ERRORS]
     ]
     return render_template(
         "rentals/bank_statements.html",

@@ -8,11 +8,9 @@ ones updated), so importing the same file again updates and never duplicates.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -21,17 +19,17 @@ from sqlalchemy.dialects import postgresql
 
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Charge, ChargeLine, Party
+from tenants.services import csv_files
+from tenants.services.csv_files import Headers, Row, RowError, Table, parse_amount, parse_date
 from tenants.services.errors import ServiceError
 from tenants.services.receivables.invoices import CURRENCIES
-from tenants.services.rentals.bank_import import decode, parse_amount, parse_date
-from tenants.services.rentals.bank_matching import normalise
 from tenants.services.rentals.parties import check_tax_id
 
 BATCH = 2000
 PREVIEW_ROWS = 20
 MAX_ROWS = 200_000
 MAX_ERRORS = 500  # enough to fix a file; a file with more is the wrong file
-DELIMITERS = (";", ",", "\t")
+PREFIX = "invoice_import"  # of the message codes the reader raises
 MAX_AMOUNT = Decimal("9999999999.99")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -50,7 +48,7 @@ FIELDS = (
     "description",
 )
 REQUIRED = ("number", "tax_id", "issue_date", "due_date", "total")
-# Header names as people write them (normalised: lower case, no accents, no punctuation).
+# Header names as people write them, best first.
 HEADERS = {
     "number": (
         "numero",
@@ -129,24 +127,7 @@ HEADERS = {
     "currency": ("moneda", "divisa", "currency"),
     "description": ("concepto", "descripcion", "description", "concept", "detalle", "details"),
 }
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: list[str]  # as written
-    rows: list[list[str]]  # the data rows, under the header
-    first_row: int = 2  # the number a spreadsheet gives to rows[0] (the header is row 1)
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    column: str  # as written in the file's header ("" for the whole file)
-    code: str
-    params: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "code": self.code, "params": self.params}
+COLUMNS = Headers(HEADERS)
 
 
 class ImportInvalid(ServiceError):
@@ -174,50 +155,18 @@ class ImportResult:
 
 
 def read_table(content: bytes) -> Table:
-    """The header and the rows of a CSV in UTF-8 (with or without BOM) or cp1252, ; , or tab."""
-    if not content:
-        raise ServiceError("bank_file_empty", "file")
-    text = decode(content)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(DELIMITERS, key=first_line.count)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise ServiceError("bank_not_csv", "file") from exc
-    start = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
-    if start is None:
-        raise ServiceError("bank_file_empty", "file")
-    headers = [c.strip() for c in rows[start]]
-    data = rows[start + 1 :]
-    if not any(any(c.strip() for c in row) for row in data):
+    """The header and the rows of a CSV file (see tenants.services.csv_files)."""
+    table = csv_files.read_table(csv_files.decode(content, PREFIX), PREFIX)
+    if not table.rows:
         raise ServiceError("invoice_import_no_rows", "file")
-    if len(data) > MAX_ROWS:
+    if len(table.rows) > MAX_ROWS:
         raise ServiceError("invoice_import_too_many_rows", "file", max=MAX_ROWS)
-    return Table(headers, data, first_row=start + 2)
+    return table
 
 
 def guess_mapping(headers: list[str]) -> dict[str, int | None]:
     """For each field, the index of the column whose header names it best (or None)."""
-    names = [normalise(h) for h in headers]
-    mapping: dict[str, int | None] = dict.fromkeys(FIELDS)
-    taken: set[int] = set()
-    # Exact names first, best-ranked first; then a header that starts with a known name.
-    for exact in (True, False):
-        for key in FIELDS:
-            if mapping[key] is not None:
-                continue
-            best = None
-            for index, name in enumerate(names):
-                if index in taken or not name:
-                    continue
-                for rank, known in enumerate(HEADERS[key]):
-                    hit = name == known if exact else name.startswith(known + " ")
-                    if hit and (best is None or rank < best[0]):
-                        best = (rank, index)
-            if best is not None:
-                mapping[key] = best[1]
-                taken.add(best[1])
-    return mapping
+    return COLUMNS.find(headers, starts=True)
 
 
 def check_mapping(mapping: dict, headers: list[str]) -> dict[str, int | None]:
@@ -247,19 +196,13 @@ def check_mapping(mapping: dict, headers: list[str]) -> dict[str, int | None]:
 
 def preview(table: Table, mapping: dict[str, int | None], limit: int = PREVIEW_ROWS) -> list[dict]:
     """The first rows as the import will read them: {field: text} per row."""
-    result = []
-    for row in table.rows:
-        if not any(c.strip() for c in row):
-            continue
-        result.append(
-            {
-                key: (row[index].strip() if index is not None and index < len(row) else "")
-                for key, index in mapping.items()
-            }
-        )
-        if len(result) >= limit:
-            break
-    return result
+    return [
+        {
+            key: (row.cells[index] if index is not None and index < len(row.cells) else "")
+            for key, index in mapping.items()
+        }
+        for row in table.rows[:limit]
+    ]
 
 
 # --- checking -----------------------------------------------------------------------------
@@ -326,15 +269,17 @@ class _Checker:
         elif value < 0 or (value == 0 and key == "total"):
             self._error(number, key, "invoice_import_amount_not_positive", value=text[:40])
         elif value > MAX_AMOUNT:
-            self._error(number, key, "import_amount_too_large", value=text[:40])
+            self._error(number, key, "invoice_import_amount_too_large", value=text[:40])
         else:
             return value
         return None
 
-    def check(self, row: list[str], number: int) -> _Row | None:
-        before = self.count
+    def check(self, row: Row) -> _Row | None:
+        before, number, cells = self.count, row.number, row.cells
+        if self.table.overflows(row):
+            self._error(number, "", "invoice_import_too_many_cells")
         get = {
-            key: (row[index].strip() if index < len(row) else "")
+            key: (cells[index] if index < len(cells) else "")
             for key, index in self.mapping.items()
             if index is not None
         }
@@ -406,10 +351,8 @@ def check_rows(table: Table, mapping: dict[str, int | None]) -> list[_Row]:
     """Every row read, or ImportInvalid listing the problems (row, column, code, params)."""
     checker = _Checker(table, mapping)
     rows = []
-    for offset, row in enumerate(table.rows):
-        if not any(c.strip() for c in row):
-            continue
-        checked = checker.check(row, table.first_row + offset)
+    for row in table.rows:
+        checked = checker.check(row)
         if checked is not None:
             rows.append(checked)
     if checker.count:

@@ -7,12 +7,7 @@ problem (row, column, what is wrong), so the landlord fixes the file once and up
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
-import itertools
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,70 +18,71 @@ from sqlalchemy.orm import lazyload
 
 from tenants.db import session
 from tenants.models import BankLine, BankStatement, Lease, Payment
+from tenants.services.csv_files import (
+    Headers,
+    RowError,
+    Table,
+    decode,
+    parse_amount,
+    parse_date,
+    read_table,
+)
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import record_payment
-from tenants.services.rentals.bank_matching import LeaseMatcher, normalise
+from tenants.services.rentals.bank_matching import LeaseMatcher
 
 MAX_LINES = 5000
 HEADER_SEARCH_ROWS = 30  # banks put the account, holder and dates above the header
-DELIMITERS = (";", ",", "\t")
-# Header names as banks write them (normalised: lower case, no accents, no punctuation), best
-# first: with both "fecha operación" and "fecha valor", the operation date is the payment date.
-COLUMNS = {
-    "date": (
-        "fecha",
-        "date",
-        "fecha operacion",
-        "fecha de operacion",
-        "f operacion",
-        "fecha op",
-        "f operativa",
-        "fecha operativa",
-        "fecha contable",
-        "booking date",
-        "transaction date",
-        "fecha valor",
-        "fecha de valor",
-        "f valor",
-        "value date",
-    ),
-    "amount": (
-        "importe",
-        "amount",
-        "importe eur",
-        "importe euros",
-        "importe en euros",
-        "cantidad",
-    ),
-    "concept": (
-        "concepto",
-        "concept",
-        "descripcion",
-        "description",
-        "concepto comun",
-        "concepto propio",
-        "detalle",
-        "details",
-        "movimiento",
-        "observaciones",
-        "comentario",
-        "mas datos",
-        "ordenante",
-        "remitente",
-    ),
-}
+PREFIX = "bank"  # of the message codes the reader raises
+# Header names as banks write them, best first: with both "fecha operación" and "fecha
+# valor", the operation date is the payment date.
+COLUMNS = Headers(
+    {
+        "date": (
+            "fecha",
+            "date",
+            "fecha operacion",
+            "fecha de operacion",
+            "f operacion",
+            "fecha op",
+            "f operativa",
+            "fecha operativa",
+            "fecha contable",
+            "booking date",
+            "transaction date",
+            "fecha valor",
+            "fecha de valor",
+            "f valor",
+            "value date",
+        ),
+        "amount": (
+            "importe",
+            "amount",
+            "importe eur",
+            "importe euros",
+            "importe en euros",
+            "cantidad",
+        ),
+        "concept": (
+            "concepto",
+            "concept",
+            "descripcion",
+            "description",
+            "concepto comun",
+            "concepto propio",
+            "detalle",
+            "details",
+            "movimiento",
+            "observaciones",
+            "comentario",
+            "mas datos",
+            "ordenante",
+            "remitente",
+        ),
+    }
+)
+REQUIRED = ("date", "amount", "concept")
 CONCEPT_LENGTH = 300
-_NUMBER = re.compile(r"\d+(\.\d{1,2})?")
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as a spreadsheet numbers it: the header is a row too
-    column: str  # as written in the file's header
-    code: str
-    value: str = ""
 
 
 class StatementInvalid(ServiceError):
@@ -108,147 +104,50 @@ class ParsedLine:
 # --- reading the file ---------------------------------------------------------------------
 
 
-def decode(content: bytes) -> str:
-    """Text from UTF-8 (with or without BOM), UTF-16 with BOM, or Latin-1/cp1252."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings = ("utf-16",)
-    elif b"\x00" in content:
-        raise ServiceError("bank_not_csv", "file")  # a spreadsheet, a PDF, an image
-    else:
-        encodings = ("utf-8-sig", "cp1252", "latin-1")  # Latin-1 decodes any byte
-    for encoding in encodings:
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ServiceError("bank_not_csv", "file")
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n\f")
-    if controls > len(text) // 100:
-        raise ServiceError("bank_not_csv", "file")
-    return text
-
-
-def parse_amount(raw: str) -> Decimal | None:
-    """Euros from "1.234,56", "-45,00", "1234.56", "1,234.56", "45,00-", "(45,00)"."""
-    text = re.sub(r"(?i)(eur(os)?|€)", "", raw or "").replace("\u00a0", "").replace(" ", "")
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1]
-    if text.endswith("-"):
-        negative, text = True, text[:-1]
-    if text[:1] in ("+", "-"):
-        negative, text = negative or text[0] == "-", text[1:]
-    if "," in text and "." in text:
-        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
-    elif "," in text:
-        decimal_mark = "," if text.count(",") == 1 else None
-    else:  # Spanish thousands without cents: "1.234" is 1234 euros
-        decimal_mark = None if re.fullmatch(r"\d{1,3}(\.\d{3})+", text) else "."
-    if decimal_mark and decimal_mark in text:
-        integer, mark, cents = text.rpartition(decimal_mark)
-    else:
-        integer, mark, cents = text, "", ""
-    if "," in integer or "." in integer:  # thousands grouped by the other mark
-        if not re.fullmatch(r"\d{1,3}([.,]\d{3})+", integer):
-            return None
-        integer = integer.replace(",", "").replace(".", "")
-    text = f"{integer}.{cents}" if mark else integer
-    if not _NUMBER.fullmatch(text) or len(integer) > 10:
-        return None
-    value = Decimal(text).quantize(Decimal("0.01"))
-    return -value if negative else value
-
-
-def parse_date(raw: str) -> date | None:
-    """A date from dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, dd/mm/yy or ISO yyyy-mm-dd."""
-    text = (raw or "").strip()
-    if match := _DMY.fullmatch(text.split(" ")[0]):
-        day, month, year = (int(g) for g in match.groups())
-        year += 2000 if year < 100 else 0
-    elif match := _ISO.fullmatch(text):
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        return None
-    if not 1990 <= year <= 2100:
-        return None
+def _read_table(content: bytes) -> Table:
+    text = decode(content, PREFIX)
     try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class _Header:
-    row: int  # index of the header among the file's rows
-    names: list[str]  # as written
-    date: int
-    amount: int
-    concepts: list[int]
-
-
-def _find_header(rows: list[list[str]]) -> _Header | None:
-    for index, row in enumerate(rows):
-        names = [normalise(cell) for cell in row]
-        found = {}
-        for key in ("date", "amount"):
-            ranks = [(COLUMNS[key].index(n), i) for i, n in enumerate(names) if n in COLUMNS[key]]
-            if ranks:
-                found[key] = min(ranks)[1]
-        if len(found) == 2:
-            concepts = [i for i, n in enumerate(names) if n in COLUMNS["concept"]]
-            return _Header(
-                index, [c.strip() for c in row], found["date"], found["amount"], concepts
-            )
-    return None
-
-
-def _read_rows(text: str) -> tuple[list[list[str]], _Header]:
-    """The rows and the header, with the delimiter that finds a header with a concept."""
-    found_without_concept = False
-    try:
-        for delimiter in DELIMITERS:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            header = _find_header(list(itertools.islice(reader, HEADER_SEARCH_ROWS)))
-            if header is not None and header.concepts:
-                rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-                return list(rows), header
-            found_without_concept = found_without_concept or header is not None
-    except csv.Error as exc:  # a field of megabytes, a stray NUL: not a bank's CSV
-        raise ServiceError("bank_not_csv", "file") from exc
-    if not found_without_concept:
-        raise ServiceError("bank_header_missing", "file")
-    raise ServiceError("bank_concept_column_missing", "file")
+        return read_table(
+            text, PREFIX, headers=COLUMNS, required=REQUIRED, search_rows=HEADER_SEARCH_ROWS
+        )
+    except ServiceError as error:
+        if error.code != f"{PREFIX}_header_missing":
+            raise
+        # A date and an amount but no concept: say which column is missing.
+        read_table(
+            text, PREFIX, headers=COLUMNS, required=REQUIRED[:2], search_rows=HEADER_SEARCH_ROWS
+        )
+        raise ServiceError("bank_concept_column_missing", "file") from None
 
 
 def parse_statement(content: bytes) -> list[ParsedLine]:
     """Every movement of the file, or StatementInvalid listing every bad row."""
-    rows, header = _read_rows(decode(content))
-    needed = max(header.date, header.amount, *header.concepts)
+    table = _read_table(content)
+    found = COLUMNS.find(table.headers)
+    date_at, amount_at = found["date"], found["amount"]
+    concepts = COLUMNS.columns(table.headers, "concept")
+    needed = (date_at, amount_at, *concepts)
     lines, errors = [], []
-    for index in range(header.row + 1, len(rows)):
-        row, number = rows[index], index + 1
-        if not any(cell.strip() for cell in row):
+    for row in table.rows:
+        cells, number = row.cells, row.number
+        # A row longer than the header is no error here: banks add unnamed columns.
+        if len(cells) <= max(needed):
+            missing = table.headers[next(i for i in needed if i >= len(cells))]
+            errors.append(RowError(number, missing, "bank_column_missing", {"column": missing}))
             continue
-        if len(row) <= needed:
-            missing = next(
-                i for i in (header.date, header.amount, *header.concepts) if i >= len(row)
-            )
-            errors.append(RowError(number, header.names[missing], "bank_column_missing"))
-            continue
-        raw_date, raw_amount = row[header.date].strip(), row[header.amount].strip()
+        raw_date, raw_amount = cells[date_at], cells[amount_at]
         if not raw_date and not raw_amount:
             continue  # a total or a note under the movements
         booked_on, amount = parse_date(raw_date), parse_amount(raw_amount)
         if booked_on is None:
             code = "bank_date_invalid" if raw_date else "bank_date_missing"
-            errors.append(RowError(number, header.names[header.date], code, raw_date[:40]))
+            errors.append(RowError(number, table.headers[date_at], code, {"value": raw_date[:40]}))
         if amount is None:
             code = "bank_amount_invalid" if raw_amount else "bank_amount_missing"
-            errors.append(RowError(number, header.names[header.amount], code, raw_amount[:40]))
+            column = table.headers[amount_at]
+            errors.append(RowError(number, column, code, {"value": raw_amount[:40]}))
         if booked_on is not None and amount is not None:
-            concept = " ".join(" ".join(row[i].split()) for i in header.concepts if row[i].strip())
+            concept = " ".join(" ".join(cells[i].split()) for i in concepts if cells[i])
             lines.append(ParsedLine(number, booked_on, amount, concept[:CONCEPT_LENGTH]))
     if errors:
         raise StatementInvalid(errors)
@@ -272,13 +171,11 @@ def import_statement(filename: str, content: bytes) -> BankStatement:
 
     Outgoing money (amount <= 0) is kept, marked ignored. The same file twice is refused.
     """
-    if not content:
-        raise ServiceError("bank_file_empty", "file")
+    parsed = parse_statement(content)
     digest = hashlib.sha256(content).hexdigest()
     earlier = session.scalar(select(BankStatement).where(BankStatement.sha256 == digest))
     if earlier is not None:
         raise ServiceError("bank_statement_duplicate", "file", filename=earlier.filename)
-    parsed = parse_statement(content)
     matcher = LeaseMatcher()
     statement = BankStatement(filename=_clean_filename(filename), sha256=digest)
     for line in parsed:

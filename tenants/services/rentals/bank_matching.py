@@ -9,8 +9,6 @@ monthly total), scored 0-100. "none": nothing convincing, or two leases fit equa
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -19,6 +17,7 @@ from sqlalchemy import func, select
 
 from tenants.db import session
 from tenants.models import Charge, Lease
+from tenants.services.csv_files import normalise
 
 FUZZY_MIN = 30  # below this a suggestion would be a guess: suggest nothing
 FUZZY_MAX = 95  # 100 is for exact matches only
@@ -48,14 +47,6 @@ class Suggestion:
     @classmethod
     def none(cls) -> Suggestion:
         return cls(None, "none", 0)
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents (ñ → n), no ordinals ("2º B" → "2 b"), only letters and digits
-    separated by spaces."""
-    text = unicodedata.normalize("NFKD", (text or "").replace("º", "").replace("ª", ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
 def compact(text: str) -> str:

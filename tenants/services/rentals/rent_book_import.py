@@ -1,8 +1,8 @@
 """Import a rent book from one CSV file: properties, units, parties and leases, all or nothing.
 
-One row per lease, or per vacant unit. Headers may be Spanish or English (any case, with or
-without accents), cells separated by ";" or ",", the text UTF-8 (with or without BOM) or
-Latin-1, dates dd/mm/yyyy or ISO, amounts "1.234,56".
+One row per lease, or per vacant unit. The file is read by tenants.services.csv_files:
+headers Spanish or English (any case, with or without accents), cells separated by ";", ",",
+tab or "|", the text UTF-8, UTF-16 or Latin-1; dates dd/mm/yyyy or ISO, amounts "1.234,56".
 
 Both steps run every row through the services the forms use (create_property, add_unit,
 create_party, create_lease), each row in its own savepoint inside one savepoint for the file:
@@ -25,15 +25,15 @@ from sqlalchemy import select
 
 from tenants.db import session
 from tenants.models import Party
+from tenants.services.csv_files import Headers, RowError, comparable, decode, parse_date, read_table
 from tenants.services.errors import ServiceError
 from tenants.services.platform.accounts import normalise_email
 from tenants.services.receivables.payments import parse_amount
 from tenants.services.rentals import deposits, leases, parties, periods, properties
-from tenants.services.rentals.bank_import import decode, parse_date
-from tenants.services.rentals.bank_matching import normalise
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500  # a landlord with 300 units fits; each row takes ~30 ms to check, twice
+PREFIX = "import"  # of the message codes the reader raises
 LANGUAGES = ("es", "en")
 
 
@@ -108,7 +108,7 @@ REQUIRED_COLUMNS = ("property_name", "unit_label")
 ADDRESS_COLUMNS = ("street", "postal_code", "city", "province")
 # A row that fills any of these is a lease; a row that fills none is a vacant unit.
 LEASE_COLUMNS = tuple(c.key for c in COLUMNS[COLUMNS.index(BY_KEY["renter_name"]) :])
-_STOP_WORDS = {"de", "del", "la", "el", "of", "the"}
+HEADERS = Headers({c.key: (c.key.replace("_", " "), c.es, c.en, *c.aliases) for c in COLUMNS})
 
 # Cell values (normalised: lower case, no accents) -> what they mean.
 USES = {
@@ -154,14 +154,6 @@ REGIONS = {"Madrid": "madrid", "Barcelona": "cataluna", "Girona": "cataluna",
 
 
 # --- what a file would create ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    column: str | None  # a Column key; None for the whole row or file
-    code: str  # a message code (web/messages.py)
-    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -315,43 +307,7 @@ def read_upload(content: bytes) -> str:
     """The text of an uploaded file, or ServiceError for a file too large or not a CSV."""
     if len(content) > MAX_BYTES:
         raise ServiceError("import_too_large", "file", max=MAX_BYTES // (1024 * 1024))
-    if content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")):
-        raise ServiceError("import_not_csv", "file")  # an Excel workbook or a PDF
-    try:
-        text = decode(content)
-    except ServiceError as exc:
-        raise ServiceError("import_not_csv", "file") from exc
-    if not text.strip():
-        raise ServiceError("import_empty", "file")
-    return text
-
-
-def _key(text: str) -> str:
-    return " ".join(w for w in normalise(text).split() if w not in _STOP_WORDS)
-
-
-_HEADER_KEYS = {
-    _key(name): column.key
-    for column in COLUMNS
-    for name in (column.key.replace("_", " "), column.es, column.en, *column.aliases)
-}
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells), skipping empty rows. The delimiter is the one the
-    header row uses most, or the one an Excel "sep=;" first line names."""
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    first = 0
-    if lines and lines[0].strip().casefold().startswith("sep=") and len(lines[0].strip()) == 5:
-        delimiter, first = lines[0].strip()[4], 1
-    else:
-        header = next((line for line in lines if line.strip()), "")
-        delimiter = max((";", ",", "\t"), key=header.count)
-    reader = csv.reader(io.StringIO("".join(lines[first:])), delimiter=delimiter)
-    for number, cells in enumerate(reader, start=1 + first):
-        cells = [c.strip() for c in cells]
-        if any(cells):
-            yield number, cells
+    return decode(content, PREFIX)
 
 
 def _read_header(
@@ -359,7 +315,7 @@ def _read_header(
 ) -> list[str | None]:
     keys: list[str | None] = []
     for cell in cells:
-        key = _HEADER_KEYS.get(_key(cell))
+        key = HEADERS.field(cell)
         if key is not None and key in result.headers:
             result.file_errors.append(
                 RowError(number, key, "import_column_repeated", {"column": cell})
@@ -382,28 +338,24 @@ def _read_header(
 def _parse(text: str, language: str) -> ImportResult:
     result = ImportResult()
     try:
-        records = list(_records(text))
-    except csv.Error:
-        result.file_errors.append(RowError(1, None, "import_not_csv"))
+        table = read_table(text, PREFIX)
+    except ServiceError as error:
+        result.file_errors.append(RowError(1, None, error.code))
         return result
-    if not records:
-        result.file_errors.append(RowError(1, None, "import_empty"))
-        return result
-    header_row, header = records[0]
-    keys = _read_header(header_row, header, result, language)
+    keys = _read_header(table.header_row, table.headers, result, language)
     if result.file_errors:
         return result
-    if len(records) == 1:
-        result.file_errors.append(RowError(header_row, None, "import_empty"))
-    if len(records) - 1 > MAX_ROWS:
+    if not table.rows:
+        result.file_errors.append(RowError(table.header_row, None, "import_empty"))
+    if len(table.rows) > MAX_ROWS:
         result.file_errors.append(
-            RowError(header_row, None, "import_too_many_rows", {"max": MAX_ROWS})
+            RowError(table.header_row, None, "import_too_many_rows", {"max": MAX_ROWS})
         )
         return result
-    for number, cells in records[1:]:
-        values = {k: v for k, v in zip(keys, cells, strict=False) if k is not None}
-        row = Row(number, {k: values.get(k, "") for k in BY_KEY})
-        if any(cells[len(keys) :]):
+    for line in table.rows:
+        values = {k: v for k, v in zip(keys, line.cells, strict=False) if k is not None}
+        row = Row(line.number, {k: values.get(k, "") for k in BY_KEY})
+        if table.overflows(line):
             row.fail(None, "import_too_many_cells")
         _read_row(row, language)
         result.rows.append(row)
@@ -435,7 +387,7 @@ def _choice(row: Row, key: str, table: dict, language: str, default: str) -> str
     raw = row.cells[key]
     if not raw:
         return default
-    value = table.get(_key(raw))
+    value = table.get(comparable(raw))
     if value is None:
         row.fail(key, "import_choice", value=raw, choices=ACCEPTED[language][key])
         return default
@@ -580,7 +532,7 @@ def _read_lease(row: Row, language: str) -> LeaseRow:
 
 
 def _update_clause(row: Row, language: str) -> tuple[str, Decimal | None]:
-    raw = _key(row.cells["update_clause"])
+    raw = comparable(row.cells["update_clause"])
     if raw in _NO_UPDATE:
         return "none", None
     if raw in ("ipc", "cpi"):
@@ -714,7 +666,7 @@ def _check_row(row: Row, book: _Book, language: str, today: date) -> list:
     for party in row.parties:
         if party.tax_id and party.tax_id in book.parties:
             party.target = _reused(book.parties[party.tax_id])
-            if _key(party.target.name) != _key(party.name):
+            if comparable(party.target.name) != comparable(party.name):
                 row.warnings.append(
                     ("import_party_known", {"tax_id": party.tax_id, "name": party.target.name})
                 )

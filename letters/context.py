@@ -3,7 +3,7 @@
 Built once, when the letter is rendered; the dict is kept on the letter (`Letter.context`) next
 to its archived PDF. The contract of the dict is in letters/templates (see the letter base).
 
-The law it applies (DOMAIN.md):
+The law it applies (docs/law.md#ley-3-2004 and docs/law.md#cc-1108-legal-interest):
 - A business debtor owes Ley 3/2004 interest from the day after the due date and 40 EUR per late
   invoice (art. 8). Both appear from the formal demand on; reminders and claims stay friendly.
 - A consumer (a residential renter) owes the legal interest only from a formal demand (Código

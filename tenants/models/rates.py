@@ -1,4 +1,4 @@
-"""Rates and indexes kept as data, never as constants (DOMAIN.md: values marked "verify").
+"""Rates and indexes kept as data, not constants (docs/law.md#rates-as-data: values to "verify").
 
 Platform tables, not tenant-owned: every workspace reads the same values, and the platform
 admin extends them.

@@ -1,4 +1,4 @@
-"""The fianza as LAU art. 36 frames it (../shared/DOMAIN.md), checked against values worked out
+"""The fianza as LAU art. 36 frames it (docs/law.md#lau-36), checked against values worked out
 by hand from the law, never read back from the code:
 
 - 1 month of rent for housing, 2 months for other uses (art. 36.1);

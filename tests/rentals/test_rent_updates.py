@@ -3,7 +3,7 @@ rent × (1 + value / 100), rounded to the cent half up, using the index value of
 months before the anniversary (the latest INE has published by then); a fixed % clause uses
 its percentage. The landlord confirms or dismisses each proposal.
 
-Seeded values (migration 0002, DOMAIN.md): IRAV 2025 Jan 2.19, Feb 2.08, Mar 1.98, Apr 2.09;
+Seeded values (docs/law.md#rates-as-data): IRAV 2025 Jan 2.19, Feb 2.08, Mar 1.98, Apr 2.09;
 IPC 2024 Nov 2.4, Dec 2.8; IPC 2025 Jul 2.7.
 """
 

@@ -314,7 +314,7 @@ def upgrade(app_role: str = "") -> None:
 
 
 def _seed_rates() -> None:
-    """Known values (DOMAIN.md). "verificar": check against the BOE / INE before relying on
+    """Known values (docs/law.md#rates-as-data); "verificar": check with BOE / INE before relying on
     them; the platform admin corrects and extends them at /admin/rates."""
     rates = sa.table(
         "interest_rates", sa.column("kind", sa.String), sa.column("valid_from", sa.Date),

@@ -1,6 +1,6 @@
 """A workspace's collection ladder: the default per kind, editing it, and its timetable.
 
-The defaults follow the path in DOMAIN.md "The collection path": a friendly reminder, two claim
+The defaults follow the path of docs/law.md#collection-ladder: a friendly reminder, two claim
 letters, a formal demand (requerimiento de pago) and a certified demand (burofax), then a
 lawyer is proposed. The formal and certified demands wait for the owner's approval: they are
 the letters a court will read. A business ladder has the same shape; the Ley 3/2004 interest

@@ -1,6 +1,6 @@
 """Simple interest per day, split at every rate change, from rates kept as data.
 
-Day count actual/365 (DOMAIN.md): each day accrues principal × rate / 365, leap years too.
+Actual/365 (docs/law.md#interest-actual-365): each day earns principal × rate / 365, leap years too.
 Interest accrues on each day after `start` up to and including `end`. Each segment is rounded
 to the cent and the total is the sum of the rounded segments, so the breakdown table adds up
 when checked by hand. A day with no rate is a warning, never a silent zero.

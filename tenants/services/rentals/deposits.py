@@ -24,7 +24,7 @@ from tenants.services.receivables import interest
 from tenants.services.receivables.payments import allocate, balance_on, parse_amount
 from tenants.services.rentals import periods
 
-# Where the fianza is lodged and how long the landlord has (DOMAIN.md). Other regions have their
+# Where the fianza is lodged and how soon (docs/law.md#lau-da3-lodgement). Other regions have their
 # own bodies and terms: the landlord names the body and we remind one month after signing.
 LODGEMENT_BODIES = {
     "madrid": ("Agencia de Vivienda Social (Comunidad de Madrid)", 0, 30),  # 30 days

@@ -47,7 +47,7 @@ class RowError:
         return {"row": self.row, "column": self.column, "code": self.code, "params": self.params}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: slower to build, and an invoice file has 200,000 rows
 class Row:
     number: int  # as a spreadsheet numbers it
     cells: list[str]  # stripped

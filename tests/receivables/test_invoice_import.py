@@ -3,6 +3,7 @@ imported, re-importing updates by number, and a big file through the real job an
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import time
@@ -306,3 +307,39 @@ def test_a_file_that_is_not_a_csv_is_refused_at_upload(business_client):
     response = _upload(client, slug, b"%PDF-1.7\x00\x01\x02 binary", "facturas.pdf")
     assert response.status_code == 422
     assert "CSV" in response.get_data(as_text=True)
+
+
+def test_a_utf16_file_with_tabs_is_read_like_the_spanish_export(business_client):
+    _workspace_id, slug, client = business_client
+    text = invoice_csv(3).decode("cp1252").replace(";", "\t")
+
+    response = _upload(client, slug, codecs.BOM_UTF16_BE + text.encode("utf-16-be"))
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    html = response.get_data(as_text=True)
+    assert _selected(html)["tax_id"] == "2" and _selected(html)["total"] == "8"
+    assert "Cliente Ñandú 1" in html
+
+
+def test_a_file_that_cannot_be_read_gets_the_invoice_import_words_in_spanish(
+    business_client, message, run_worker
+):
+    _workspace_id, slug, client = business_client
+    for content, code in (
+        (b"PK\x03\x04\x14\x00\x06\x00 a workbook", "invoice_import_not_csv"),
+        (HEADER.encode("cp1252") + b"\r\n", "invoice_import_no_rows"),
+    ):
+        response = _upload(client, slug, content)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert message(code) in html, code
+        assert message("bank_not_csv") not in html
+
+    lines = invoice_csv(2).decode("cp1252").splitlines()
+    lines[2] += ";sobra"  # row 3: a cell the header does not name
+    started = _start(client, slug, _upload(client, slug, "\n".join(lines).encode()).get_data(True))
+    run_worker()
+    page = client.get(started.location).get_data(as_text=True)
+    assert (
+        f"<tr><td>3</td><td></td><td>{message('invoice_import_too_many_cells')}</td></tr>" in page
+    )

@@ -527,3 +527,16 @@ def test_a_suggestion_is_exact_only_when_amount_and_identity_point_to_one_lease(
         ("fuzzy", ids["Carmen"]),
     ]
     assert all(30 <= line.score < 100 for line in statement.lines if line.match == "fuzzy")
+
+
+def test_a_statement_saved_as_utf16_unicode_text_with_tabs_is_imported(app, two_tenants, rent_book):
+    """Excel's "Unicode text": UTF-16 with its BOM, cells separated by tabs."""
+    a = two_tenants[0]
+    content = STATEMENT.decode("cp1252").replace(";", "\t").encode("utf-16")
+
+    response = upload(a, content, "movimientos.txt")
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    by_concept = {c: (match, lease) for _id, c, match, _score, lease, _status in lines(app, a)}
+    assert list(by_concept) == [JUAN, MARIA, LUCIA, OUTGOING, UNKNOWN]
+    assert by_concept[MARIA] == ("exact", rent_book["maria"])  # "MARÍA FERNÁNDEZ" read as such

@@ -499,3 +499,21 @@ def test_uploads_are_read_in_the_encodings_spreadsheets_save():
         with pytest.raises(ServiceError) as error:
             read_upload(content)
         assert error.value.code == code
+
+
+def test_a_utf16_file_with_tabs_previews_and_a_row_with_an_extra_cell_is_reported(ana, count):
+    rows = forty_flats()[:3]
+    rows[1][HEADER.index("Inquilino")] = "Lucía Gómez Peñalara"
+    utf16 = to_csv(rows, delimiter="\t", encoding="utf-16")  # Excel's "Unicode text"
+
+    preview = upload(ana, utf16)
+
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:2000]
+    assert "Lucía Gómez Peñalara" in row_html(preview, 2)
+    assert len(payload_of(preview)) == 1
+
+    rows[2].append("sobra")
+    too_long = upload(ana, to_csv(rows, encoding="latin-1"))
+    assert too_long.status_code == 422
+    assert "table-danger" in row_html(too_long, 3) and "table-danger" not in row_html(too_long, 2)
+    assert count(ana.id) == dict.fromkeys(TABLES, 0)

@@ -17,13 +17,21 @@ from rq.cron import CronScheduler
 from jobs import letters as letter_jobs  # noqa: F401 - enqueue: the outbox runs after each commit
 from jobs import queues
 from jobs.cron import register_periodic_jobs
-from jobs.runtime import bind_app
+from jobs.runtime import bind_app, fail_killed_run
 from tenants import db
 from tenants.db import tenant_context, utcnow
 from tenants.services.collections import sweep
 
 CRON_LOCK = "amparo:cron:leader"
 CRON_LOCK_SECONDS = 150  # > the scheduler's longest sleep (60 s) plus a margin
+
+
+class _Worker(Worker):
+    """RQ's worker, telling a job's run when its work horse died under it."""
+
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        fail_killed_run(current_app._get_current_object(), job)
 
 
 @click.command("worker")
@@ -39,7 +47,7 @@ def worker_command(burst: bool, queue_names: tuple[str, ...]) -> None:
     if queues.LETTERS in names:
         # RQ forks a work horse per job: load WeasyPrint, fonts and templates once, here.
         letter_jobs.warm_up()
-    worker = Worker([queues.get_queue(n, app) for n in names], connection=connection)
+    worker = _Worker([queues.get_queue(n, app) for n in names], connection=connection)
     # RQ's Worker finishes the current job on SIGTERM (warm shutdown) before exiting.
     worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
 

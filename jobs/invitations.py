@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from jobs.mail import compose_email, deliver_now
+from jobs.mail import DeliveryFailed, DeliveryRefused, compose_email, deliver_now
 from jobs.progress import report_progress
 from jobs.queues import DEFAULT
-from jobs.runtime import job
+from jobs.runtime import TryAgain, job
 from tenants import db
 from tenants.db import utcnow
 from tenants.models import Workspace
+from tenants.services.errors import ServiceError
 from tenants.services.platform.secrets import sign_link
 from tenants.services.platform.workspaces import get_invitation
 
@@ -23,9 +24,10 @@ def invitation_link(invitation) -> str:
         return url_for("auth.accept_invitation", token=token, _external=True)
 
 
-@job(DEFAULT)
+@job(DEFAULT, with_run=True)
 def deliver_invitations(tenant_id: int, run_id: int, *invitation_ids: int) -> None:
-    """Email each invitation once; a retry skips those already sent."""
+    """Email each invitation once; a retry skips those already sent. An address the mail
+    server refuses stops the batch: the run says which, and the rest can be invited again."""
     workspace = db.session.get(Workspace, tenant_id)
     total = len(invitation_ids)
     report_progress(run_id, done=0, total=total)
@@ -48,14 +50,12 @@ def deliver_invitations(tenant_id: int, run_id: int, *invitation_ids: int) -> No
             db.session.commit()
             try:
                 deliver_now(email.id)
-            except Exception:
-                report_progress(
-                    run_id,
-                    done=done - 1,
-                    status="failed",
-                    message=f"{invitation.email}: {email.error}",
-                )
-                raise
+            except DeliveryRefused as refused:
+                # The invitation stays open and unsent: the owner can revoke it and invite
+                # the right address. Another try would be refused again.
+                raise ServiceError("invitation_refused", email=invitation.email) from refused
+            except DeliveryFailed as failed:
+                raise TryAgain("invitation_not_sent", email=invitation.email) from failed
             invitation = get_invitation(invitation_id)
             invitation.sent_at = utcnow()
             db.session.commit()

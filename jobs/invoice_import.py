@@ -21,16 +21,19 @@ def result_message(kind: str, **data) -> str:
     return json.dumps({"kind": kind, **data}, default=str)
 
 
-@job(DEFAULT, timeout=1800)
+@job(DEFAULT, timeout=1800, with_run=True)
 def import_invoice_file(tenant_id: int, run_id: int, sha256: str, mapping_json: str) -> None:
     """Import the file; rows with problems import nothing and are listed in the run's message.
 
-    Safe to run twice: invoices are upserted by number and clients found by NIF/CIF.
+    Safe to run twice: invoices are upserted by number and clients found by NIF/CIF. Every
+    invoice is written in one transaction, so a try that fails leaves none of them behind.
     """
     started = time.perf_counter()
-    content = DocumentStore(current_app.config["DOCUMENTS_DIR"]).get(sha256)
+    store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    if not store.exists(sha256):
+        raise ServiceError("import_file_missing")  # it will not come back: no retry
     try:
-        table = invoice_import.read_table(content)
+        table = invoice_import.read_table(store.get(sha256))
         result = invoice_import.import_invoices(
             table,
             json.loads(mapping_json),
@@ -46,15 +49,6 @@ def import_invoice_file(tenant_id: int, run_id: int, sha256: str, mapping_json: 
             message=result_message("invalid", count=invalid.count, errors=errors),
         )
         return  # the file is wrong: trying again would not help
-    except ServiceError as error:
-        db.session.rollback()
-        report_progress(
-            run_id,
-            done=0,
-            status="failed",
-            message=result_message("error", code=error.code, params=error.params),
-        )
-        return
     db.session.commit()  # the invoices exist before the page says "done"
     report_progress(
         run_id,

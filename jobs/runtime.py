@@ -2,19 +2,33 @@
 
 Jobs take ids, never ORM objects (`verb_noun(tenant_id, *ids)`). RQ runs a job at least once,
 so a job whose side effect leaves the system checks its idempotency record first.
+
+No job that has a JobRun fails silently: when it raises, the wrapper records why on the run,
+as a message code the page translates. An error worth another try leaves the run `retrying`
+while RQ has tries left and `failed` when they run out; a ServiceError (the input is wrong,
+the same input would fail the same way) fails the run at once and is not retried.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import logging
 from collections.abc import Callable
 
 from flask import Flask
-from rq import Retry
+from rq import Retry, get_current_job
+from rq.timeouts import JobTimeoutException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from jobs import queues
+from jobs.progress import report_failure
 from tenants import db
-from tenants.db import tenant_context
+from tenants.db import SessionFactory, tenant_context
+from tenants.services.errors import ServiceError
+
+log = logging.getLogger("amparo.jobs")
 
 _bound_app: Flask | None = None
 
@@ -31,10 +45,72 @@ def job_app() -> Flask:
     return _bound_app
 
 
-def job(queue: str, *, tenant: bool = True, timeout: int = 600, retries: int = 3) -> Callable:
-    """Declare a job and its queue. With `tenant=True` the first argument is the tenant id."""
+class TryAgain(Exception):
+    """A failure worth another try. `code` and `params` are what the user reads if the tries
+    run out (a message code of web/job_runs.py)."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def classify(exc: BaseException) -> tuple[str, dict, bool]:
+    """(message code, its parameters, worth another try) for an error that ended a try."""
+    if isinstance(exc, ServiceError):
+        return exc.code, exc.params, False
+    if isinstance(exc, TryAgain):
+        return exc.code, exc.params, True
+    if isinstance(exc, JobTimeoutException):
+        return "job_timeout", {}, True
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return "job_database_unavailable", {}, True
+    return "job_failed", {}, True
+
+
+def last_try() -> bool:
+    """True when RQ will not run the current job again (no tries left, or not under RQ)."""
+    current = get_current_job()
+    return current is None or not current.should_retry
+
+
+def _discard(session) -> None:
+    try:
+        session.rollback()
+    except Exception:  # noqa: S110 - a dead connection cannot roll back; closing drops it
+        pass
+    session.remove()
+
+
+def _fail_run(run_id: int, exc: BaseException) -> bool:
+    """Record why the try failed on the run; True when RQ should run the job again."""
+    code, params, retryable = classify(exc)
+    final = not retryable or last_try()
+    # Parameters go into a JSON column: dates and amounts as the text they print as.
+    params = json.loads(json.dumps(params, default=str))
+    try:
+        report_failure(run_id, code, params, final=final)
+    except Exception:
+        log.exception("could not record the failure of job run %s (%s)", run_id, code)
+    return retryable
+
+
+def job(
+    queue: str,
+    *,
+    tenant: bool = True,
+    timeout: int = 600,
+    retries: int = 3,
+    with_run: bool = False,
+) -> Callable:
+    """Declare a job and its queue. With `tenant=True` the first argument is the tenant id;
+    with `with_run=True` the second is the id of the JobRun that reports on it."""
     if queue not in queues.ALL:
         raise ValueError(f"unknown queue {queue!r}")
+    if with_run and not tenant:
+        raise ValueError("a JobRun belongs to a tenant: with_run needs tenant=True")
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -43,26 +119,45 @@ def job(queue: str, *, tenant: bool = True, timeout: int = 600, retries: int = 3
             with app.app_context():
                 db.session.remove()
                 try:
-                    if tenant:
-                        with tenant_context(args[0]):
+                    with tenant_context(args[0]) if tenant else contextlib.nullcontext():
+                        try:
                             result = fn(*args, **kwargs)
                             db.session.commit()
-                    else:
-                        result = fn(*args, **kwargs)
-                        db.session.commit()
+                        except BaseException as exc:
+                            _discard(db.session)
+                            if with_run and not _fail_run(args[1], exc):
+                                log.warning("job run %s failed for good: %r", args[1], exc)
+                                return None  # recorded on the run; another try would fail too
+                            raise
                     return result
-                except BaseException:
-                    db.session.rollback()
-                    raise
                 finally:
                     db.session.remove()
 
         run.queue_name = queue
         run.timeout = timeout
         run.retries = retries
+        run.with_run = with_run
         return run
 
     return decorate
+
+
+def fail_killed_run(app: Flask, rq_job) -> None:
+    """The work horse running `rq_job` died (killed, out of memory) before the wrapper could
+    record anything: the worker process says so on the job's run, if it has one."""
+    fn = rq_job.func
+    if not getattr(fn, "with_run", False):
+        return
+    tenant_id, run_id = rq_job.args[:2]
+    with app.app_context(), tenant_context(tenant_id):
+        try:
+            report_failure(run_id, "job_interrupted", {}, final=not rq_job.should_retry)
+        except Exception:
+            log.exception("could not record the failure of job run %s", run_id)
+        finally:
+            # Work horses are forked from this process: leave them no pooled connection to
+            # share with it (one socket used by two processes garbles both).
+            SessionFactory.kw["bind"].dispose()
 
 
 def retry_policy(app: Flask, retries: int) -> Retry | None:

@@ -41,6 +41,7 @@ def defaults(instance_path: str) -> dict:
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "Amparo <no-reply@amparo.localhost>",
+        "SUPPORT_EMAIL": "",  # shown where something failed on our side; none: "contact support"
         "SMTP_HOST": "",
         "SMTP_PORT": 587,
         "SMTP_USERNAME": "",

@@ -26,6 +26,7 @@ from tenants.models import JobRun
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables import invoice_import
 from tenants.storage import DocumentStore
+from web.job_runs import describe_failure
 from web.messages import apply_to_form, message_for
 from web.receivables import bp
 
@@ -200,19 +201,24 @@ def _outcome(run: JobRun) -> dict:
         data["summary"] = message_for(
             ServiceError("invoice_import_rows_invalid", None, count=data.get("count", 0))
         )
-    elif data.get("kind") == "error":
-        data["text"] = message_for(ServiceError(data["code"], None, **data.get("params", {})))
     return data
 
 
 @bp.get("/invoices/import/runs/<int:run_id>")
 def invoice_import_run(run_id: int):
     run = _run(run_id)
-    return render_template("receivables/import_run.html", run=run, outcome=_outcome(run))
+    return render_template(
+        "receivables/import_run.html", run=run, outcome=_outcome(run), failure=describe_failure(run)
+    )
 
 
 @bp.get("/invoices/import/runs/<int:run_id>/status")
 def invoice_import_status(run_id: int):
     """The progress fragment; htmx polls it until the job has finished."""
     run = _run(run_id)
-    return render_template("receivables/_import_progress.html", run=run, outcome=_outcome(run))
+    return render_template(
+        "receivables/_import_progress.html",
+        run=run,
+        outcome=_outcome(run),
+        failure=describe_failure(run),
+    )

@@ -18,6 +18,7 @@ from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service
 from tenants.services.receivables import business_dashboard
 from tenants.services.rentals import rent_dashboard
+from web.job_runs import describe_failure
 from web.messages import apply_to_form, message_for
 from web.workspaces import bp, require_admin
 from web.workspaces.forms import ApiTokenForm, InviteForm, RoleForm, role_choices
@@ -52,6 +53,7 @@ def _members_page(form: InviteForm, status: int = 200, run: JobRun | None = None
         invitations=ws_service.list_open_invitations(),
         role_form=_role_form(),
         run=run,
+        failure=describe_failure(run) if run else None,
     ), status
 
 
@@ -194,4 +196,5 @@ def _job_run(run_id: int) -> JobRun:
 @bp.get("/jobs/<int:run_id>")
 def job_status(run_id: int):
     """A progress bar fragment; htmx polls it until the job has finished."""
-    return render_template("workspaces/_job_progress.html", run=_job_run(run_id))
+    run = _job_run(run_id)
+    return render_template("workspaces/_job_progress.html", run=run, failure=describe_failure(run))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 
@@ -12,18 +11,13 @@ from jobs.mail import compose_email, deliver_now
 from jobs.queues import CRON, DEFAULT
 from jobs.runtime import job
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.db import across_tenants
 from tenants.models import Deposit, Lease, Member, User, Workspace, WorkspaceKind
 from tenants.services.receivables import payments
 from tenants.services.rentals import charges, deposits, rent_updates
 
-MADRID = ZoneInfo("Europe/Madrid")
 REMIND_DAYS_BEFORE = 7
-
-
-def today_in_spain() -> date:
-    """Deadlines and rent periods follow the Spanish calendar, not UTC."""
-    return datetime.now(MADRID).date()
 
 
 @job(CRON, tenant=False, retries=0)

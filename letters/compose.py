@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from weasyprint.text.fonts import FontConfiguration
 
 from letters.qr import payment_codes
 from letters.render import PDF_VARIANT, AssetFetcher, render_document, render_html
-
-MADRID = ZoneInfo("Europe/Madrid")
+from tenants.clock import MADRID
 
 TEMPLATES = {
     kind: f"{kind}.html"

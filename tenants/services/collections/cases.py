@@ -12,14 +12,14 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy import case as sql_case
 
 from tenants import outbox
+from tenants.clock import date_in_spain, spanish_time
 from tenants.db import across_tenants, current_tenant_id, session, utcnow
 from tenants.models import (
     Case,
@@ -37,18 +37,13 @@ from tenants.models.ledger import CHASED_KINDS
 from tenants.services.collections import ladders
 from tenants.services.errors import NotFound
 
-MADRID = ZoneInfo("Europe/Madrid")
 ACTION_HOUR = time(9, 0)  # letters leave at 9:00 in Spain, not at midnight
 ZERO = Decimal("0.00")
 
 
 def action_time(day: date) -> datetime:
     """9:00 in Madrid on `day`, in UTC (the database keeps UTC)."""
-    return datetime.combine(day, ACTION_HOUR, tzinfo=MADRID).astimezone(UTC)
-
-
-def madrid_today(now: datetime) -> date:
-    return now.astimezone(MADRID).date()
+    return spanish_time(day, ACTION_HOUR)
 
 
 def record_event(case: Case, kind: str, *, letter_id=None, actor: User | None = None, **detail):
@@ -356,7 +351,7 @@ def charge_dispute_changed(charge: Charge) -> None:
     else:
         record_event(case, "charge_dispute_settled", charge=charge.number or charge.description)
         if case.status == "open":
-            schedule(case, case.ladder, madrid_today(utcnow()))
+            schedule(case, case.ladder, date_in_spain(utcnow()))
 
 
 def tenant_of_portal_token(token: str) -> int | None:

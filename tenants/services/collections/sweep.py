@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tenants import outbox
+from tenants.clock import date_in_spain
 from tenants.db import across_tenants, current_tenant_id, session, utcnow
 from tenants.models import Case, Charge, LeaseParty, Letter, Party, Workspace
 from tenants.services.collections import case_actions, cases, ladders, letters
-from tenants.services.collections.cases import madrid_today
 
 BATCH = 500
 STUCK_AFTER = timedelta(minutes=30)  # a job this late was lost (Redis flushed, worker killed)
@@ -47,7 +47,7 @@ class SweepResult:
 
 def tenants_with_due_work(now: datetime) -> list[int]:
     """Workspaces with a new overdue charge or a case due (platform code, across tenants)."""
-    today = madrid_today(now)
+    today = date_in_spain(now)
     with across_tenants("collections sweep fan-out"):
         new_debts = select(Charge.tenant_id).where(cases._unchased_overdue(today)).distinct()
         due = (
@@ -71,7 +71,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     """Sweep the current workspace at `now`. Flushes; the caller commits, and the letters are
     rendered by jobs requested for after that commit."""
     now = now or utcnow()
-    today = madrid_today(now)
+    today = date_in_spain(now)
     workspace = session.get(Workspace, current_tenant_id())
     result = SweepResult()
     result.opened = cases.take_in_overdue(today, workspace.kind.value)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from babel.numbers import list_currencies
 from sqlalchemy import func, select
 
+from tenants.clock import date_in_spain, today_in_spain
 from tenants.db import session, utcnow
 from tenants.models import Allocation, Charge, ChargeLine, Party, Payment
 from tenants.models.ledger import PAYMENT_METHODS
@@ -155,7 +156,7 @@ def list_invoices(
     elif status in ("open", "overdue"):
         query = query.where(open_, Charge.written_off_at.is_(None))
         if status == "overdue":
-            query = query.where(Charge.due_date < (today or date.today()))
+            query = query.where(Charge.due_date < (today or today_in_spain()))
     elif status == "disputed":
         query = query.where(open_, Charge.disputed_at.is_not(None))
     elif status == "written_off":
@@ -187,7 +188,7 @@ def write_off(invoice_id: int) -> Charge:
     invoice.written_off_at = invoice.written_off_at or utcnow()
     session.flush()
     cases.refresh_after_payment(
-        charge_ids=[invoice.id], received_on=cases.madrid_today(utcnow()), reason="written_off"
+        charge_ids=[invoice.id], received_on=date_in_spain(utcnow()), reason="written_off"
     )
     return invoice
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from tenants.clock import today_in_spain
 from tenants.db import session
 from tenants.models import Deposit, DepositDeduction, Lease, Payment
 from tenants.models.deposits import DEDUCTION_KINDS, GUARANTEE_KINDS
@@ -134,7 +135,7 @@ def take_unpaid_rent(deposit_id: int, lease: Lease) -> DepositDeduction | None:
     deposit = get_deposit(deposit_id)
     if deposit.returned_on is not None:
         raise ServiceError("deposit_settled")
-    on = lease.ended_on or deposit.keys_returned_on or date.today()
+    on = lease.ended_on or deposit.keys_returned_on or today_in_spain()
     owed = balance_on(lease.id, date.max)  # every charge of the lease, the last month included
     available = deposit.amount - sum((d.amount for d in deposit.deductions), Decimal("0"))
     amount = min(owed, available)

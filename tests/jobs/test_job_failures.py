@@ -6,10 +6,13 @@ real SMTP server that refuses mail."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -69,15 +72,12 @@ def _worker(settings) -> subprocess.Popen:
     )
 
 
-def test_an_import_whose_database_connection_dies_says_it_failed_and_what_to_do(
-    settings, business_owner, admin_engine
-):
-    workspace_id, slug, client = business_owner
-    run_page = _start_import(client, slug, invoice_csv(20_000, clients=2000))
+def _cut_every_try(settings, admin_engine, client, run_page: str, cut) -> str:
+    """Run a worker on the import and `cut(conn, worker)` each of its tries halfway, until RQ
+    has no tries left. Returns the page as it was while RQ was to try again."""
     run_id = int(run_page.rstrip("/").rsplit("/", 1)[1])
-
     worker = _worker(settings)
-    kills, armed, retrying_page = 0, True, None
+    cuts, armed, retrying_page = 0, True, None
     try:
         deadline = time.monotonic() + 300
         while worker.poll() is None and time.monotonic() < deadline:
@@ -89,17 +89,8 @@ def test_an_import_whose_database_connection_dies_says_it_failed_and_what_to_do(
                     armed = True
                     retrying_page = retrying_page or _page(client, run_page, "es")
                 elif armed and status == "running" and 0 < done < total:
-                    # Mid-import, between two batches of invoices: every connection the
-                    # worker has (the job's and its progress reports') is cut.
-                    killed = conn.scalar(
-                        text(
-                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            " WHERE application_name = :name"
-                        ),
-                        {"name": WORKER_NAME},
-                    )
-                    assert killed >= 1
-                    kills, armed = kills + 1, False
+                    cut(conn, worker)  # mid-import, between two batches of invoices
+                    cuts, armed = cuts + 1, False
             time.sleep(0.05)
         _out, err = worker.communicate(timeout=60)
     finally:
@@ -107,10 +98,46 @@ def test_an_import_whose_database_connection_dies_says_it_failed_and_what_to_do(
             worker.kill()
             worker.wait()
     assert worker.returncode == 0, err[-4000:]
-    assert kills == TRIES  # each try was cut, and RQ tried again until it had no tries left
+    assert cuts == TRIES  # each try was cut, and RQ tried again until it had no tries left
+    assert retrying_page is not None
+    return retrying_page
+
+
+def _kill_database_connections(conn, _worker) -> None:
+    """Every connection the worker has (the job's and its progress reports') is cut."""
+    killed = conn.scalar(
+        text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = :name"
+        ),
+        {"name": WORKER_NAME},
+    )
+    assert killed >= 1
+
+
+def _kill_work_horse(_conn, worker) -> None:
+    """SIGKILL the process running the job: the youngest child of the worker (RQ forks one
+    per job; its scheduler was forked at the start)."""
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+
+    def started(pid: str) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+    os.kill(int(max(children, key=started)), signal.SIGKILL)
+
+
+def test_an_import_whose_database_connection_dies_says_it_failed_and_what_to_do(
+    settings, business_owner, admin_engine
+):
+    workspace_id, slug, client = business_owner
+    run_page = _start_import(client, slug, invoice_csv(20_000, clients=2000))
+    run_id = int(run_page.rstrip("/").rsplit("/", 1)[1])
+
+    retrying_page = _cut_every_try(
+        settings, admin_engine, client, run_page, _kill_database_connections
+    )
 
     # While RQ had tries left, the page said so and kept following the job.
-    assert retrying_page is not None
     assert "Interrumpido. Amparo vuelve a intentarlo" in _alert(retrying_page)
     assert "Nuestra base de datos dejó de responder" in _alert(retrying_page)
     assert "hx-get" in retrying_page
@@ -144,6 +171,24 @@ def test_an_import_whose_database_connection_dies_says_it_failed_and_what_to_do(
     assert _invoice_counts(admin_engine, workspace_id) == (0, 0, 0)
 
 
+def test_an_import_whose_worker_process_is_killed_says_it_failed(
+    settings, business_owner, admin_engine
+):
+    workspace_id, slug, client = business_owner
+    run_page = _start_import(client, slug, invoice_csv(20_000, clients=2000))
+
+    retrying_page = _cut_every_try(settings, admin_engine, client, run_page, _kill_work_horse)
+
+    assert "El proceso que lo hacía se detuvo de forma inesperada." in _alert(retrying_page)
+    assert "Interrumpido. Amparo vuelve a intentarlo" in _alert(retrying_page)
+    assert _alert(_page(client, run_page, "en")).startswith(
+        "The import failed. Nothing was imported."
+        " The process running it stopped unexpectedly."
+        " Try again in a few minutes: upload the same file again."
+    )
+    assert _invoice_counts(admin_engine, workspace_id) == (0, 0, 0)
+
+
 def test_the_support_address_is_given_when_one_is_configured(app, business_owner, monkeypatch):
     from tenants import db
     from tenants.db import tenant_context
@@ -168,8 +213,6 @@ def test_the_support_address_is_given_when_one_is_configured(app, business_owner
 def test_an_import_whose_file_is_gone_fails_and_says_to_upload_it_again(
     app, business_owner, run_worker, admin_engine
 ):
-    from pathlib import Path
-
     workspace_id, slug, client = business_owner
     run_page = _start_import(client, slug, invoice_csv(5))
     for stored in Path(app.config["DOCUMENTS_DIR"]).glob("*/*"):

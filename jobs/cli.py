@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -19,6 +18,7 @@ from jobs import queues
 from jobs.cron import register_periodic_jobs
 from jobs.runtime import bind_app, fail_killed_run
 from tenants import db
+from tenants.clock import as_spanish_time
 from tenants.db import tenant_context, utcnow
 from tenants.services.collections import sweep
 
@@ -96,9 +96,7 @@ def _parse_now(value: str | None) -> datetime:
         now = datetime.fromisoformat(value)
     except ValueError as error:
         raise click.BadParameter(f"not an ISO date or time: {value!r}") from error
-    if now.tzinfo is None:  # a person typing a time means Spanish time
-        now = now.replace(tzinfo=ZoneInfo("Europe/Madrid"))
-    return now
+    return as_spanish_time(now)  # a person typing a time means Spanish time
 
 
 @collections_cli.command("sweep")

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from stdnum.es import cif, dni
 
-from jobs.rentals import today_in_spain
+from tenants.clock import today_in_spain
 from tenants.db import session, tenant_context
 from tenants.models import Charge, Lease, Party, Payment, Property, WorkspaceKind
 from tenants.services.platform import accounts

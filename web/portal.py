@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_babel import force_locale
 
-from jobs.rentals import today_in_spain
 from letters.qr import epc_payload, svg_data_uri
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.db import tenant_context
 from tenants.models import Workspace
-from tenants.services.collections import cases, letters
+from tenants.services.collections import cases, claims, letters
 from tenants.services.errors import NotFound
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
@@ -33,14 +33,12 @@ def case_page(token: str):
         except NotFound:
             abort(404)
         workspace = db.session.get(Workspace, tenant_id)
-        today = today_in_spain()
-        charges = [c for c in cases.open_charges(case.id) if c.due_date < today]
-        balance = sum((c.outstanding for c in charges), 0)
-        leases = cases.leases_of(case.id)
-        iban = (leases[0].iban if leases and leases[0].iban else None) or workspace.iban
-        remittance = ", ".join(c.number for c in charges if c.number) or f"AMP-{case.id}"
+        claim = claims.claim_of_case(case, today_in_spain())
         payload = epc_payload(
-            name=workspace.letterhead_name, iban=iban or "", amount=balance, remittance=remittance
+            name=claim.payee.beneficiary,
+            iban=claim.payee.iban or "",
+            amount=claim.total,
+            remittance=claim.reference,
         )
         last = next(iter(letters.letters_of_case(case.id)), None)
         with force_locale(case.party.language if case.party.language in ("es", "en") else "es"):
@@ -48,10 +46,7 @@ def case_page(token: str):
                 "portal/case.html",
                 case=case,
                 creditor=workspace,
-                charges=charges if case.status != "closed" else [],
-                balance=balance if case.status != "closed" else 0,
-                iban=iban,
-                remittance=remittance,
+                claim=claim,
                 qr=svg_data_uri(payload) if payload and case.status != "closed" else None,
                 last_letter=last,
             )

@@ -51,8 +51,8 @@ def letter_pdf(text: str) -> bytes:
 def make_case(app):
     """Within `tenant_id`: a lease of a renter (and a guarantor) with two months unpaid, taken
     in by a case. Returns CaseData."""
-    from jobs.rentals import today_in_spain
     from tenants import db
+    from tenants.clock import today_in_spain
     from tenants.db import tenant_context
     from tenants.models import Charge
     from tenants.services.collections import cases
@@ -113,8 +113,8 @@ def make_letter(app):
     on: "awaiting_approval", "to_post", "posted", "delivered" or "bounced". Returns its id."""
     from flask import current_app
 
-    from jobs.rentals import today_in_spain
     from tenants import db
+    from tenants.clock import today_in_spain
     from tenants.db import tenant_context
     from tenants.models import Case, User
     from tenants.services.collections import cases, letters
@@ -175,7 +175,7 @@ def make_letter(app):
 
 
 def days_from_today(days: int) -> date:
-    from jobs.rentals import today_in_spain
+    from tenants.clock import today_in_spain
 
     return today_in_spain() + timedelta(days=days)
 

@@ -215,8 +215,8 @@ def test_the_lease_page_links_to_its_case(landlord, make_case, es):
 def test_the_invoice_page_links_to_its_case(app, create_workspace, make_client, es):
     from datetime import date
 
-    from jobs.rentals import today_in_spain
     from tenants import db
+    from tenants.clock import today_in_spain
     from tenants.db import tenant_context
     from tenants.services.collections import cases
     from tenants.services.receivables import invoices

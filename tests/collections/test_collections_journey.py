@@ -17,7 +17,7 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
 
-from jobs.rentals import today_in_spain
+from tenants.clock import today_in_spain
 from tests.collections.conftest import RENDER_WARNING, RENTER, pdf_text
 from tests.conftest import PASSWORD
 from tests.web.conftest import browser, live_server  # noqa: F401 - fixtures

@@ -42,8 +42,8 @@ def test_the_debtor_sees_what_is_owed_and_how_to_pay(
 
 
 def test_a_paid_case_says_nothing_is_owed(app, client, landlord, make_case, rows, es):
-    from jobs.rentals import today_in_spain
     from tenants import db
+    from tenants.clock import today_in_spain
     from tenants.db import tenant_context
     from tenants.services.receivables import payments
 

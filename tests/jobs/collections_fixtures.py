@@ -10,13 +10,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time
 
 import pytest
 from pypdf import PdfReader
 
-MADRID = ZoneInfo("Europe/Madrid")
+from tenants.clock import spanish_time, today_in_spain
+
 RENTER = "Lucía Fernández Gómez"
 RENTER_EMAIL = "lucia@example.com"
 GUARANTOR = "George Whitfield"
@@ -29,11 +29,11 @@ RENDER_WARNING = r"ignore:unclosed file .*sRGB2014\.icc:ResourceWarning"
 
 def madrid(day: date, hour: int = 10) -> datetime:
     """`hour` o'clock in Madrid on `day`, as the aware UTC time the sweep takes."""
-    return datetime.combine(day, time(hour), tzinfo=MADRID).astimezone(UTC)
+    return spanish_time(day, time(hour))
 
 
 def today() -> date:
-    return datetime.now(MADRID).date()
+    return today_in_spain()
 
 
 @dataclass

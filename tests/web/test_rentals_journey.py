@@ -19,7 +19,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from playwright.sync_api import expect
 
-from jobs.rentals import today_in_spain
+from tenants.clock import today_in_spain
 from tests.conftest import PASSWORD
 from tests.web.test_journey import watch
 

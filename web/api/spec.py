@@ -310,6 +310,107 @@ SCHEMAS = {
             "notes": {"type": "array", "items": {"type": "string"}},
         },
     },
+    "CaseClaim": {
+        "type": "object",
+        "description": (
+            "What a collection case claims on `as_of`, as its letters, the debtor portal and the "
+            "case page say it: the charges still owed and, once a formal demand has left, the "
+            "interest (Ley 3/2004 for a business debtor, legal interest from the demand for a "
+            "consumer), 40 EUR per late invoice for a business, and the demand's deadline."
+        ),
+        "required": [
+            "case_id",
+            "as_of",
+            "regime",
+            "currency",
+            "reference",
+            "payee",
+            "charges",
+            "principal",
+            "is_demand",
+            "interest_from",
+            "interest",
+            "interest_segments",
+            "missing_rates",
+            "compensation",
+            "compensation_count",
+            "total",
+            "deadline",
+            "business_days",
+        ],
+        "properties": {
+            "case_id": {"type": "integer"},
+            "as_of": DATE,
+            "regime": {"type": "string", "enum": ["business", "consumer"]},
+            "currency": {"type": "string", "example": "EUR"},
+            "reference": {
+                "type": "string",
+                "example": "AMP-C12",
+                "description": "The payment reference of the case, the same on every letter.",
+            },
+            "payee": {
+                "type": "object",
+                "required": ["beneficiary", "iban"],
+                "properties": {
+                    "beneficiary": {"type": "string"},
+                    "iban": {"type": "string", "nullable": True},
+                },
+            },
+            "charges": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "id",
+                        "number",
+                        "description",
+                        "due_date",
+                        "amount",
+                        "outstanding",
+                        "days_late",
+                    ],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "number": {"type": "string", "nullable": True},
+                        "description": {"type": "string"},
+                        "due_date": DATE,
+                        "amount": MONEY,
+                        "outstanding": MONEY,
+                        "days_late": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+            "principal": MONEY,
+            "is_demand": {
+                "type": "boolean",
+                "description": "A formal demand has left: interest and the 40 EUR are claimed.",
+            },
+            "interest_from": _nullable(DATE),
+            "interest": MONEY,
+            "interest_segments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["charge", "from", "to", "days", "principal", "rate", "amount"],
+                    "properties": {
+                        "charge": {"type": "string"},
+                        "from": DATE,
+                        "to": DATE,
+                        "days": {"type": "integer"},
+                        "principal": MONEY,
+                        "rate": {"type": "string", "example": "10.15"},
+                        "amount": MONEY,
+                    },
+                },
+            },
+            "missing_rates": {"type": "boolean"},
+            "compensation": MONEY,
+            "compensation_count": {"type": "integer", "minimum": 0},
+            "total": MONEY,
+            "deadline": _nullable(DATE),
+            "business_days": {"type": "integer", "nullable": True},
+        },
+    },
     "PaymentCreate": {
         "type": "object",
         "additionalProperties": False,
@@ -345,8 +446,9 @@ SPEC = {
         "title": "Amparo API",
         "version": "1.0.0",
         "description": (
-            "Clients, invoices and payments of one workspace. Authenticate with a workspace "
-            "API token (`Authorization: Bearer <token>`, created in the workspace settings). "
+            "Clients, invoices, payments and case claims of one workspace. Authenticate with a "
+            "workspace API token (`Authorization: Bearer <token>`, created in the workspace "
+            "settings). "
             "Money is a decimal string; errors are RFC 9457 application/problem+json."
         ),
     },
@@ -512,6 +614,22 @@ SPEC = {
                 "requestBody": {"required": True, "content": _json(_ref("PaymentCreate"))},
                 "responses": _responses(
                     {"201": {"description": "Recorded.", "content": _json(_ref("Payment"))}},
+                ),
+            },
+        },
+        "/cases/{case_id}/claim": {
+            "parameters": [_id("case_id")],
+            "get": {
+                "operationId": "getCaseClaim",
+                "summary": "What the case claims: the same total and reference as its letters.",
+                "parameters": [
+                    _query("as_of", DATE, "The date of the claim (default: today in Madrid)."),
+                ],
+                "responses": _responses(
+                    {"200": {"description": "The claim.", "content": _json(_ref("CaseClaim"))}},
+                    "401",
+                    "404",
+                    "422",
                 ),
             },
         },

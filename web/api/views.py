@@ -1,4 +1,4 @@
-"""Clients, invoices and payments of the token's workspace."""
+"""Clients, invoices and payments of the token's workspace, and what its cases claim."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from flask import current_app, jsonify, request
 from sqlalchemy import or_, select
 
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.models import Charge, Party
+from tenants.services.collections import cases, claims
 from tenants.services.errors import NotFound
 from tenants.services.receivables import invoices, late_payment
 from tenants.services.rentals import parties
@@ -64,6 +66,7 @@ QUERY_PARAMS = {
     "api.list_clients": {*PAGE_PARAMS, "q"},
     "api.list_invoices": {*PAGE_PARAMS, "status", "client_id", "issued_from", "issued_to"},
     "api.get_invoice": {"as_of", "demand_date"},
+    "api.get_case_claim": {"as_of"},
     "api.upload_pdf": {"filename"},
 }
 
@@ -428,3 +431,58 @@ def record_payment(invoice_id: int):
     }
     db.session.commit()
     return jsonify(result), 201
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+def _case_claim_json(claim: claims.Claim) -> dict:
+    return {
+        "case_id": claim.case_id,
+        "as_of": claim.as_of.isoformat(),
+        "regime": claim.regime,
+        "currency": claim.currency,
+        "reference": claim.reference,
+        "payee": {"beneficiary": claim.payee.beneficiary, "iban": claim.payee.iban},
+        "charges": [
+            {
+                "id": c.charge_id,
+                "number": c.number,
+                "description": c.description,
+                "due_date": c.due_date.isoformat(),
+                "amount": money_out(c.amount),
+                "outstanding": money_out(c.outstanding),
+                "days_late": c.days_late,
+            }
+            for c in claim.charges
+        ],
+        "principal": money_out(claim.principal),
+        "is_demand": claim.is_demand,
+        "interest_from": claim.interest_from.isoformat() if claim.interest_from else None,
+        "interest": money_out(claim.interest),
+        "interest_segments": [
+            {
+                "charge": seg.charge_label,
+                "from": seg.first_day.isoformat(),
+                "to": seg.last_day.isoformat(),
+                "days": seg.days,
+                "principal": money_out(seg.principal),
+                "rate": f"{seg.rate:.2f}",
+                "amount": money_out(seg.amount),
+            }
+            for seg in claim.interest_segments
+        ],
+        "missing_rates": claim.missing_rates,
+        "compensation": money_out(claim.compensation),
+        "compensation_count": claim.compensation_count,
+        "total": money_out(claim.total),
+        "deadline": claim.deadline.isoformat() if claim.deadline else None,
+        "business_days": claim.business_days,
+    }
+
+
+@bp.get("/cases/<int:case_id>/claim")
+def get_case_claim(case_id: int):
+    case = cases.get_case(path_id(case_id))
+    on = _query_date("as_of") or today_in_spain()
+    return jsonify(_case_claim_json(claims.claim_of_case(case, on)))

@@ -4,7 +4,7 @@ pay, resume, notes and the debtor's replies, and leaving one charge out of the l
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date
@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from jobs.rentals import today_in_spain
 from tenants import db
+from tenants.clock import date_in_spain, today_in_spain
 from tenants.models import Case, Charge, Letter
-from tenants.services.collections import case_actions, cases, ladders
+from tenants.services.collections import case_actions, cases, claims, ladders
 from tenants.services.collections import letters as letter_service
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform.workspaces import list_members
@@ -212,11 +212,7 @@ def actor():
 
 
 def madrid_day(moment: datetime | None) -> date | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return cases.madrid_today(moment)
+    return None if moment is None else date_in_spain(moment)
 
 
 def _date_text(value) -> str:
@@ -352,6 +348,7 @@ def render_case(case: Case, status: int = 200, charge_forms: dict | None = None,
         case=case,
         today=on_day,
         balance=cases.case_balance(case.id),
+        claim=claims.claim_of_case(case, on_day),
         charges=charges,
         charge_forms=charge_forms,
         steps=ladder_steps(case),

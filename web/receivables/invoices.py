@@ -23,8 +23,8 @@ from sqlalchemy import select
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from jobs.rentals import today_in_spain
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.models import Charge, Party
 from tenants.models.ledger import PAYMENT_METHODS
 from tenants.services.errors import ServiceError

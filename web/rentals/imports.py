@@ -16,8 +16,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from jobs.rentals import today_in_spain
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import rent_book_import
 from web.messages import apply_to_form, message_for

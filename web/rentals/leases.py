@@ -30,8 +30,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from jobs.rentals import today_in_spain
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.services.collections import letters as letter_service
 from tenants.services.errors import ServiceError
 from tenants.services.receivables import payments

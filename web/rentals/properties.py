@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
-from jobs.rentals import today_in_spain
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import properties as property_service
 from web.messages import apply_to_form

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from jobs.enqueue import enqueue_after_commit
 from jobs.invitations import deliver_invitations
-from jobs.rentals import today_in_spain
 from tenants import db
+from tenants.clock import today_in_spain
 from tenants.models import JobRun, WorkspaceKind
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service

@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
-from tenants import db
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import rent_updates
 from web.messages import apply_to_form
@@ -61,11 +60,9 @@ def rates():
                 (form.source.data or "INE").strip()[:200],
             )
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
             status = 422
         else:
-            db.session.commit()
             flash(_("The value has been saved."), "success")
             return redirect(url_for("admin.rates"))
     elif form.errors:

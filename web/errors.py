@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +16,8 @@ def _wants_json() -> bool:
 
 
 def _page(status: int, title: str, message: str):
+    # Rolled back before rendering: after a failed flush the session refuses every query, and
+    # the page's menu reads the user and the workspace.
     db.session.rollback()
     if _wants_json():
         body = {"type": "about:blank", "title": title, "status": status, "detail": message}
@@ -64,8 +66,15 @@ def init_app(app) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("unhandled error")
-        return _page(
+        return something_went_wrong()
+
+
+def something_went_wrong():
+    """The 500 page (or problem+json): for an unhandled error, and for a commit that failed."""
+    return make_response(
+        _page(
             500,
             _("Something went wrong"),
             _("We could not complete this action and nothing was changed. Try again later."),
         )
+    )

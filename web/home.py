@@ -57,11 +57,9 @@ def workspaces():
                 name=form.name.data, kind=WorkspaceKind(form.kind.data), owner=current_user.user
             )
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
             status = 422
         else:
-            db.session.commit()
             flash(_("Your new workspace is ready."), "success")
             return redirect(url_for("ws.dashboard", slug=workspace.slug))
     elif form.errors:
@@ -79,7 +77,6 @@ def healthz():
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "down"; the message helps the operator
-        db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
     try:
         redis_connection().ping()

@@ -8,7 +8,6 @@ from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import format_currency, format_decimal, get_locale
 from flask_login import current_user
 
-from tenants import db
 from web.extensions import babel
 
 LANGUAGES = {"es": "Español", "en": "English"}
@@ -32,7 +31,6 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.user.language = lang  # letters and emails follow the user's choice
-            db.session.commit()
     return redirect(safe_next(request.form.get("next") or request.referrer))
 
 

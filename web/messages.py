@@ -1,8 +1,10 @@
 """The words for service errors, by code, in the user's language."""
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 
 from tenants.services.errors import ServiceError
+from web.transaction import refuse
 
 MESSAGES = {
     "required": _l("This field is required."),
@@ -215,7 +217,22 @@ def message_for(error: ServiceError) -> str:
 
 
 def apply_to_form(form, error: ServiceError) -> None:
-    """Show the error next to its field (or at the top of the form)."""
+    """Show the error next to its field (or at the top of the form), and undo what the refused
+    action wrote: the form comes back over the database as it was (web/transaction.py)."""
+    refuse()
+    show_on_form(form, error)
+
+
+def flash_error(error: ServiceError) -> None:
+    """Tell the person why the action was refused, on the page they are sent to; undo what it
+    wrote (web/transaction.py)."""
+    refuse()
+    flash(message_for(error), "danger")
+
+
+def show_on_form(form, error: ServiceError) -> None:
+    """Only show the error: for a check made before anything was written, where a rollback
+    would expire objects the page still needs."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, message_for(error)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from werkzeug.exceptions import HTTPException
 
-from tenants import db
 from tenants.db import reset_tenant, set_tenant
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service
@@ -32,12 +31,10 @@ def _authenticate():
         return _unauthorized()
     workspace = ws_service.workspace_for_api_token(secret)
     if workspace is None:
-        db.session.rollback()
         return _unauthorized()
     g.api_workspace = workspace
     g.tenant_token = set_tenant(workspace.id)
-    db.session.commit()  # the token's last_used_at, shown in the workspace settings
-    return None
+    return None  # the token's last_used_at is committed with the request (web/transaction.py)
 
 
 def _unauthorized():
@@ -59,25 +56,21 @@ def _leave_workspace(exc):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    db.session.rollback()
     return problem(exc.status, exc.title, exc.detail, errors=exc.errors)
 
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
-    db.session.rollback()
     return service_problem(exc)
 
 
 @bp.errorhandler(NotFound)
 def _not_found(exc):
-    db.session.rollback()
     return problem(404, "Not found", "No such object in this workspace.")
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    db.session.rollback()
     return problem(exc.code or 500, exc.name, exc.description or exc.name)
 
 

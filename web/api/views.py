@@ -195,7 +195,6 @@ def create_client():
     fields = _client_fields(data)
     party = parties.create_party(**fields)
     result = _client_json(party)
-    db.session.commit()
     return jsonify(result), 201
 
 
@@ -210,7 +209,6 @@ def update_client(client_id: int):
     data = json_body(CLIENT_FIELDS)
     party = parties.update_party(party.id, **_client_fields(data))
     result = _client_json(party)
-    db.session.commit()
     return jsonify(result)
 
 
@@ -352,7 +350,6 @@ def create_invoice():
     data = json_body(INVOICE_FIELDS)
     invoice = invoices.create_invoice(_invoice_input(data))
     result = _invoice_json(invoice)
-    db.session.commit()
     return jsonify(result), 201
 
 
@@ -376,7 +373,6 @@ def update_invoice(invoice_id: int):
     data = json_body(INVOICE_FIELDS)
     invoice = invoices.update_invoice(invoice.id, _invoice_input(data, invoice))
     result = _invoice_json(invoice)
-    db.session.commit()
     return jsonify(result)
 
 
@@ -402,7 +398,6 @@ def upload_pdf(invoice_id: int):
     sha256 = DocumentStore(current_app.config["DOCUMENTS_DIR"]).put(content)
     invoice = invoices.attach_document(invoice.id, sha256=sha256, filename=filename)
     result = _invoice_json(invoice)
-    db.session.commit()
     return jsonify(result)
 
 
@@ -429,7 +424,6 @@ def record_payment(invoice_id: int):
         "reference": payment.reference,
         "invoice": _invoice_json(invoice),
     }
-    db.session.commit()
     return jsonify(result), 201
 
 

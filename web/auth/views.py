@@ -19,6 +19,7 @@ from tenants.services.platform import accounts
 from tenants.services.platform import workspaces as ws_service
 from tenants.services.platform.secrets import LinkExpired, LinkInvalid, read_link, sign_link
 from tenants.services.platform.workspaces import INVITATION_DAYS
+from web import transaction
 from web.auth import bp
 from web.auth.forms import (
     AccountForm,
@@ -32,7 +33,7 @@ from web.auth.forms import (
 from web.auth.login import end_session, start_session
 from web.extensions import limiter
 from web.i18n import safe_next
-from web.messages import MESSAGES, apply_to_form
+from web.messages import MESSAGES, apply_to_form, flash_error, show_on_form
 
 VERIFY_MAX_AGE = 3 * 24 * 3600
 RESET_MAX_AGE = 3600
@@ -77,11 +78,9 @@ def signup():
                 language=str(get_locale() or "es"),
             )
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
             _send_verification(user)
-            db.session.commit()
             session["pending_email"] = user.email
             return redirect(url_for("auth.check_email"))
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
@@ -113,7 +112,6 @@ def verify_email(token: str):
             _("This confirmation link is not valid. Copy the whole link from the email."), "danger"
         )
         return redirect(url_for("auth.login"))
-    db.session.commit()
     flash(_("Your email is confirmed. You can log in now."), "success")
     return redirect(url_for("auth.login"))
 
@@ -140,7 +138,7 @@ def login():
             status = 401
         elif not user.is_verified:
             _send_verification(user)
-            db.session.commit()
+            transaction.keep()  # the 403 answers the log-in; the new link must still go
             form.form_errors.append(
                 _(
                     "Confirm your email first: we have sent you a link to %(email)s.",
@@ -152,7 +150,6 @@ def login():
             start_session(user)
             session.permanent = True
             session.pop("lang", None)  # the user's own language from now on
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")))
     elif form.errors:
         status = 422
@@ -164,7 +161,6 @@ def login():
 def logout():
     language = current_user.language
     end_session(current_user)
-    db.session.commit()
     session.clear()
     session["lang"] = language  # the login page stays in the language the user chose
     flash(_("You have logged out."), "info")
@@ -194,7 +190,6 @@ def forgot_password():
                 user=user,
                 link=_external("auth.reset_password", token=token),
             )
-            db.session.commit()
         # The same answer whether or not the account exists: no one can probe for addresses.
         flash(
             _(
@@ -236,12 +231,10 @@ def reset_password(token: str):
             try:
                 accounts.set_password(user, form.password.data)
             except ServiceError as error:
-                db.session.rollback()
                 apply_to_form(form, error)
             else:
                 if user.email_verified_at is None:
                     user.email_verified_at = db.utcnow()  # the link reached their inbox
-                db.session.commit()
                 flash(_("Your password has been changed. Log in with the new one."), "success")
                 return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
@@ -298,7 +291,7 @@ def accept_invitation(token: str):
                 try:
                     accounts.check_password_strength(form.password.data, invitation.email)
                 except ServiceError as error:
-                    apply_to_form(form, error)
+                    show_on_form(form, error)  # the 422 still rolls back, after the page
                 else:
                     user = accounts.create_user(
                         name=form.name.data,
@@ -320,10 +313,8 @@ def _join(invitation: Invitation, workspace: Workspace, user: User):
         try:
             ws_service.accept_invitation(invitation.id, user)
         except ServiceError as error:
-            db.session.rollback()
-            flash(str(MESSAGES[error.code]) % error.params, "danger")
+            flash_error(error)
             return redirect(url_for("home.index"))
-        db.session.commit()
     flash(_("Welcome to %(workspace)s.", workspace=workspace.name), "success")
     return redirect(url_for("ws.dashboard", slug=workspace.slug))
 
@@ -341,7 +332,6 @@ def account():
         user.name = form.name.data.strip()
         user.language = form.language.data
         session["lang"] = user.language
-        db.session.commit()
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.account"))
     if "pw-password" in request.form and password_form.validate_on_submit():
@@ -353,11 +343,9 @@ def account():
                     user, password_form.current_password.data, password_form.password.data
                 )
             except ServiceError as error:
-                db.session.rollback()
                 apply_to_form(password_form, error)
             else:
                 start_session(user)  # every other session has just been ended
-                db.session.commit()
                 flash(
                     _("Your password has been changed. Other devices have been logged out."),
                     "success",

@@ -24,64 +24,22 @@ from tenants.services.collections import letters as letter_service
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform.workspaces import list_members
 from web.collections import bp
-from web.messages import apply_to_form, message_for
+from web.labels import (
+    CANCEL_REASON_LABELS,
+    CASE_STATUS_LABELS,
+    CHANNEL_LABELS,
+    CLOSED_REASON_LABELS,
+    LETTER_KIND_LABELS,
+    LETTER_STATUS_LABELS,
+    NOTE_KIND_LABELS,
+    PAUSE_REASON_LABELS,
+    STEP_LABELS,
+)
+from web.messages import apply_to_form, flash_error
 from web.workspaces.forms import REQUIRED
 
-CASE_STATUS_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
-PAUSE_REASON_LABELS = {
-    "manual": _l("Paused"),
-    "dispute": _l("Disputed"),
-    "promise": _l("Promise to pay"),
-}
-CLOSED_REASON_LABELS = {
-    "paid": _l("paid"),
-    "written_off": _l("written off"),
-    "manual": _l("closed by hand"),
-}
-CANCEL_REASON_LABELS = {
-    "paid": _l("the debt was paid"),
-    "written_off": _l("the debt was written off"),
-    "partial_payment": _l("a partial payment changed the amounts"),
-    "manual": _l("the case was paused"),
-    "dispute": _l("the debtor disputes the debt"),
-    "promise": _l("the debtor promised to pay"),
-}
-STEP_LABELS = {
-    "reminder": _l("Friendly reminder"),
-    "claim_1": _l("First claim letter"),
-    "claim_2": _l("Second claim letter"),
-    "formal_demand": _l("Formal demand"),
-    "certified_demand": _l("Certified demand (burofax)"),
-    "escalation": _l("Escalation to a lawyer"),
-}
-LETTER_KIND_LABELS = {
-    **STEP_LABELS,
-    "statement": _l("Statement of account"),
-    "rent_update": _l("Rent update notice"),
-    "deposit_settlement": _l("Deposit settlement"),
-}
-CHANNEL_LABELS = {
-    "email": _l("Email"),
-    "postal": _l("Post"),
-    "certified": _l("Certified post (burofax)"),
-}
-ANCHOR_LABELS = {"due": _l("after the due date"), "previous": _l("after the previous step")}
-LETTER_STATUS_LABELS = {
-    "rendering": _l("Being prepared"),
-    "awaiting_approval": _l("Waiting for approval"),
-    "sending": _l("Sending"),
-    "to_post": _l("To post"),
-    "sent": _l("Sent"),
-    "posted": _l("Posted"),
-    "delivered": _l("Delivered"),
-    "failed": _l("Failed"),
-    "bounced": _l("Bounced"),
-    "cancelled": _l("Cancelled"),
-    "skipped": _l("Skipped"),
-}
 PROBLEM_STATUSES = {"failed", "bounced"}
 PROBLEM_EVENTS = {"letter_failed", "letter_bounced", "promise_broken"}
-NOTE_KIND_LABELS = {"note": _l("A note for the file"), "debtor_reply": _l("The debtor's reply")}
 
 # One sentence per timeline event; a second key when an optional detail is there.
 EVENT_TEXT = {
@@ -386,8 +344,8 @@ def case_detail(case_id: int):
 
 
 def _act(case_id: int, form_name: str, action, done: str):
-    """Validate the case form, run the service action, commit once and go back to the case;
-    or show the case again with the error next to the field (422), nothing changed."""
+    """Validate the case form, run the service action and go back to the case (the request
+    commits); or show the case again with the error next to the field (422), nothing changed."""
     case = cases.get_case(case_id)  # 404 before anything else
     form_class, prefix = FORMS[form_name]
     form = form_class(prefix=prefix)
@@ -395,10 +353,8 @@ def _act(case_id: int, form_name: str, action, done: str):
         try:
             action(form)
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(done, "success")
             return redirect(url_for(".case_detail", case_id=case_id))
     return render_case(cases.get_case(case.id), 422, **{form_name: form})
@@ -471,10 +427,8 @@ def case_owner(case_id: int):
         try:
             case_actions.assign_owner(case_id, user_id=form.owner.data or None, actor=actor())
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".case_detail", case_id=case_id))
     return render_case(cases.get_case(case.id), 422, owner_form=form)
@@ -490,10 +444,8 @@ def case_resume(case_id: int):
     try:
         case_actions.resume_case(case_id, actor=actor(), today=today())
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
         return redirect(url_for(".case_detail", case_id=case_id))
-    db.session.commit()
     flash(_("The case is running again."), "success")
     return redirect(url_for(".case_detail", case_id=case_id))
 
@@ -520,10 +472,8 @@ def charge_pause(charge_id: int):
                 today=today(),
             )
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("The charge is left out of the letters."), "success")
             return redirect(url_for(".case_detail", case_id=case_id, _anchor="charges"))
     return render_case(cases.get_case(case_id), 422, charge_forms={charge_id: form})
@@ -535,7 +485,6 @@ def charge_resume(charge_id: int):
     case_id = charge.case_id
     if ActionForm().validate_on_submit():
         case_actions.resume_charge(charge_id, actor=actor())
-        db.session.commit()
         flash(_("The charge is back in the letters."), "success")
     return redirect(url_for(".case_detail", case_id=case_id, _anchor="charges"))
 

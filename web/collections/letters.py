@@ -31,17 +31,11 @@ from tenants.models import Letter
 from tenants.services.collections import letters as letter_service
 from tenants.services.errors import ServiceError
 from tenants.storage import DocumentStore, check_pdf
+from web import transaction
 from web.collections import bp
-from web.collections.cases import (
-    CHANNEL_LABELS,
-    LETTER_KIND_LABELS,
-    STEP_LABELS,
-    ActionForm,
-    actor,
-    render_case,
-    today,
-)
-from web.messages import apply_to_form, message_for
+from web.collections.cases import ActionForm, actor, render_case, today
+from web.labels import CHANNEL_LABELS, LETTER_KIND_LABELS, STEP_LABELS
+from web.messages import apply_to_form, flash_error, message_for
 from web.workspaces.forms import REQUIRED
 
 # The PDF preview is shown in a frame of our own pages, and nothing else may frame it.
@@ -136,10 +130,8 @@ def _letter_action(letter_id: int, action, done: str):
     try:
         action((form.note.data or "").strip())
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
         return redirect(url_for(".approvals", _anchor=f"letter-{letter_id}"))
-    db.session.commit()
     flash(done, "success")
     return redirect(_back_to())
 
@@ -199,7 +191,6 @@ def approve_selected():
         flash(message_for(ServiceError("nothing_selected")), "danger")
         return redirect(url_for(".approvals"))
     done = letter_service.approve_many(ids, actor())
-    db.session.commit()
     if done:
         flash(_("%(count)s letter(s) approved.", count=done), "success")
     if done < len(ids):
@@ -298,14 +289,13 @@ def postal_tray_posted():
             ids, posted_on=form.posted_on.data, tracking=tracking, actor=actor(), today=today()
         )
     except ServiceError as error:
-        db.session.rollback()
+        transaction.refuse()
         errors = {}
         if error.field and error.field.startswith("tracking-"):
             errors[error.field] = message_for(error)
         else:
             apply_to_form(form, error)
         return render_tray(422, posted_form=form, errors=errors)
-    db.session.commit()
     flash(_("%(count)s letter(s) marked as posted.", count=done), "success")
     return redirect(url_for(".postal_tray"))
 
@@ -341,10 +331,8 @@ def letter_acknowledgement_upload(letter_id: int):
             today=today(),
         )
     except ServiceError as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return show_again()
-    db.session.commit()
     flash(_("The acknowledgement of receipt is kept with the letter."), "success")
     if from_case:
         return redirect(url_for(".case_detail", case_id=letter.case_id, _anchor="letters"))

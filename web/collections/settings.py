@@ -30,15 +30,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from tenants import db
 from tenants.models.collections import ANCHORS, CHANNELS, STEP_KINDS
 from tenants.services.collections import ladders
 from tenants.services.collections import letterhead as letterhead_service
 from tenants.services.errors import ServiceError
 from tenants.services.rentals.properties import PROVINCES
 from tenants.storage import DocumentStore
+from web import transaction
 from web.collections import bp
-from web.collections.cases import ANCHOR_LABELS, CHANNEL_LABELS, STEP_LABELS
+from web.labels import ANCHOR_LABELS, CHANNEL_LABELS, STEP_LABELS
 from web.messages import apply_to_form, message_for
 
 MAX_STEPS = 10
@@ -157,7 +157,8 @@ def _ladder_form(ladder) -> LadderForm:
 
 
 def _apply_ladder_error(form: LadderForm, error: ServiceError) -> None:
-    """A step's error ("steps-2-delay_days") next to that step's field."""
+    """A step's error ("steps-2-delay_days") next to that step's field; nothing is saved."""
+    transaction.refuse()
     field = error.field or ""
     if field.startswith("steps-"):
         parts = field.split("-", 2)
@@ -217,10 +218,8 @@ def ladder_settings():
                 steps=steps,
             )
         except ServiceError as error:
-            db.session.rollback()
             _apply_ladder_error(form, error)
         else:
-            db.session.commit()
             flash(_("The ladder is saved. Cases follow it from their next step."), "success")
             return redirect(url_for(".ladder_settings"))
     return render_template("collections/ladder.html", form=form, ladder=_workspace_ladder()), status
@@ -277,10 +276,8 @@ def letterhead_settings():
             elif form.remove_logo.data:
                 letterhead_service.remove_logo(g.workspace)
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("The letterhead is saved. New letters carry it."), "success")
             return redirect(url_for(".letterhead_settings"))
     return render_template("collections/letterhead.html", form=form), 422

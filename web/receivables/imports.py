@@ -27,25 +27,13 @@ from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables import invoice_import
 from tenants.storage import DocumentStore
 from web.job_runs import describe_failure
+from web.labels import INVOICE_IMPORT_FIELD_LABELS
 from web.messages import apply_to_form, message_for
 from web.receivables import bp
 
 RUN_KIND = "invoice_import"
 UPLOAD_MAX_AGE = 2 * 3600  # seconds between the upload and the start of the import
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-FIELD_LABELS = {
-    "number": _l("Invoice number"),
-    "client": _l("Client name"),
-    "tax_id": _l("Client NIF/CIF"),
-    "email": _l("Client email"),
-    "issue_date": _l("Issue date"),
-    "due_date": _l("Due date"),
-    "base": _l("Taxable base"),
-    "vat": _l("VAT"),
-    "total": _l("Total"),
-    "currency": _l("Currency"),
-    "description": _l("Description"),
-}
 
 
 class UploadForm(FlaskForm):
@@ -62,7 +50,11 @@ def _mapping_form_class():
         sha256 = HiddenField()
 
     for key in invoice_import.FIELDS:
-        setattr(MappingForm, key, SelectField(FIELD_LABELS[key], choices=[], validate_choice=False))
+        setattr(
+            MappingForm,
+            key,
+            SelectField(INVOICE_IMPORT_FIELD_LABELS[key], choices=[], validate_choice=False),
+        )
     return MappingForm
 
 
@@ -99,7 +91,7 @@ def _mapping_page(form: MappingForm, table: invoice_import.Table, status: int = 
         form=form,
         rows=rows,
         shown=shown,
-        labels=FIELD_LABELS,
+        labels=INVOICE_IMPORT_FIELD_LABELS,
         required=invoice_import.REQUIRED,
         count=len(table.rows),
     ), status
@@ -169,7 +161,6 @@ def invoice_import_start():
     db.session.add(run)
     db.session.flush()
     enqueue_after_commit(import_invoice_file, g.workspace.id, run.id, sha256, json.dumps(mapping))
-    db.session.commit()
     return redirect(url_for("ws.receivables.invoice_import_run", run_id=run.id))
 
 

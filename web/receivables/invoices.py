@@ -32,31 +32,18 @@ from tenants.services.receivables import invoices as invoice_service
 from tenants.services.receivables import late_payment
 from tenants.services.rentals import parties as party_service
 from tenants.storage import DocumentStore, check_pdf
+from web.labels import (
+    INVOICE_STATUS_FILTERS,
+    INVOICE_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+    REGIME_LABELS,
+)
 from web.messages import apply_to_form, warning_text
 from web.receivables import bp
-from web.rentals.leases import PAYMENT_METHOD_LABELS
 from web.workspaces.forms import REQUIRED
 
 PAGE_SIZE = 50
 CLIENT_CHOICES_LIMIT = 1000
-STATUS_FILTERS = {
-    "open": _l("Open"),
-    "overdue": _l("Overdue"),
-    "paid": _l("Paid"),
-    "disputed": _l("Disputed"),
-    "written_off": _l("Written off"),
-}
-STATUS_LABELS = {
-    "open": _l("Open"),
-    "partly_paid": _l("Partly paid"),
-    "paid": _l("Paid"),
-    "disputed": _l("Disputed"),
-    "written_off": _l("Written off"),
-}
-REGIME_LABELS = {
-    "business": _l("Business debtor: Ley 3/2004 on late payment"),
-    "consumer": _l("Consumer debtor: legal interest from the formal demand"),
-}
 
 
 class InvoiceForm(FlaskForm):
@@ -173,7 +160,7 @@ def _days_overdue(invoice: Charge, today: date) -> int:
 def invoice_list():
     today = today_in_spain()
     status = request.args.get("status", "")
-    status = status if status in STATUS_FILTERS else ""
+    status = status if status in INVOICE_STATUS_FILTERS else ""
     client = request.args.get("client", "")
     party_id = int(client) if client.isdigit() else None
     page = request.args.get("page", "1")
@@ -204,8 +191,8 @@ def invoice_list():
         clients=_client_choices(),
         page=page,
         has_next=has_next,
-        status_filters=STATUS_FILTERS,
-        status_labels=STATUS_LABELS,
+        status_filters=INVOICE_STATUS_FILTERS,
+        status_labels=INVOICE_STATUS_LABELS,
     )
 
 
@@ -223,10 +210,8 @@ def invoice_new():
             if upload is not None:
                 _attach(invoice.id, upload)
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("Invoice %(number)s has been added.", number=invoice.number), "success")
             return redirect(url_for(".invoice_detail", invoice_id=invoice.id))
     return render_template("receivables/invoice_new.html", form=form), 422
@@ -255,10 +240,8 @@ def invoice_edit(invoice_id: int):
         try:
             invoice_service.update_invoice(invoice_id, _input(form))
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(_("The changes have been saved."), "success")
             return redirect(url_for(".invoice_detail", invoice_id=invoice_id))
     return render_template("receivables/invoice_edit.html", form=form, invoice=invoice), 422
@@ -299,7 +282,7 @@ def _detail_page(invoice: Charge, status: int = 200, **forms):
         claim_notes=[warning_text(code, {}) for code in (claim.notes if claim else [])],
         as_of=as_of,
         demand=demand,
-        status_labels=STATUS_LABELS,
+        status_labels=INVOICE_STATUS_LABELS,
         regime_labels=REGIME_LABELS,
         payment_form=payment_form,
         credit_form=forms.get("credit_form") or CreditNoteForm(formdata=None, prefix="credit"),
@@ -330,17 +313,15 @@ def invoice_pdf(invoice_id: int):
 
 
 def _action(invoice_id: int, form_name: str, form: FlaskForm, act, done: str):
-    """Validate `form`, run `act()`, commit and go back to the invoice; or show the page with
-    the error next to the field (422), nothing changed."""
+    """Validate `form`, run `act()` and go back to the invoice (the request commits); or show
+    the page with the error next to the field (422), nothing changed."""
     invoice = invoice_service.get_invoice(invoice_id)  # 404 before anything else
     if form.validate_on_submit():
         try:
             act()
         except ServiceError as error:
-            db.session.rollback()
             apply_to_form(form, error)
         else:
-            db.session.commit()
             flash(done, "success")
             return redirect(url_for(".invoice_detail", invoice_id=invoice_id))
     invoice = invoice_service.get_invoice(invoice_id)

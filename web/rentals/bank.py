@@ -12,10 +12,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import IntegerField
 from wtforms.validators import Optional
 
-from tenants import db
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import bank_import
-from web.messages import apply_to_form, message_for
+from web.messages import apply_to_form, flash_error, message_for
 from web.rentals import bp
 
 MAX_STATEMENT_MB = 5  # a year of a busy account is well under 1 MB
@@ -75,14 +74,11 @@ def bank():
     try:
         statement = bank_import.import_statement(upload.filename or "", upload.read())
     except bank_import.StatementInvalid as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return _statements_page(form, 422, error.errors)
     except ServiceError as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return _statements_page(form, 422)
-    db.session.commit()
     incoming = [line for line in statement.lines if line.amount > 0]
     flash(
         _(
@@ -125,10 +121,8 @@ def bank_book_line(line_id: int):
     try:
         line = bank_import.book_line(line_id, form.lease_id.data)
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
         return _back_to(statement_id, line_id)
-    db.session.commit()
     flash(_("Payment of %(amount)s booked.", amount=format_currency(line.amount, "EUR")), "success")
     return _back_to(statement_id, line_id)
 
@@ -139,10 +133,8 @@ def bank_ignore_line(line_id: int):
     try:
         bank_import.ignore_line(line_id)
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
     else:
-        db.session.commit()
         flash(_("The line is ignored: it will not be booked."), "success")
     return _back_to(statement_id, line_id)
 
@@ -152,10 +144,8 @@ def bank_book_exact(statement_id: int):
     try:
         booked = bank_import.book_all_exact(statement_id)
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
         return _back_to(statement_id)
-    db.session.commit()
     flash(
         ngettext("%(num)d payment booked.", "%(num)d payments booked.", booked)
         if booked

@@ -13,26 +13,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
-from tenants import db
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables import payments
 from tenants.services.rentals import deposits, leases
-from web.messages import message_for
+from web.labels import DEDUCTION_KIND_LABELS, REGION_LABELS, choices
+from web.messages import flash_error
 from web.rentals import bp
-from web.rentals.leases import (
-    REGION_LABELS,
-    REQUIRED,
-    act_on_lease,
-    choices,
-    lease_section,
-    warning_messages,
-)
-
-DEDUCTION_KIND_LABELS = {
-    "unpaid_rent": _l("Unpaid rent"),
-    "damages": _l("Damages"),
-    "other": _l("Other"),
-}
+from web.rentals.leases import REQUIRED, act_on_lease, lease_section, warning_messages
 
 
 class LodgementForm(FlaskForm):
@@ -160,10 +147,8 @@ def deposit_take_unpaid_rent(lease_id: int):
     try:
         deduction = deposits.take_unpaid_rent(deposit.id, lease)
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
         return redirect(_back(lease))
-    db.session.commit()
     if deduction is None:
         flash(_("There is no unpaid rent to take from the deposit."), "info")
     else:

@@ -16,26 +16,25 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from tenants import db
 from tenants.clock import today_in_spain
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import rent_book_import
-from web.messages import apply_to_form, message_for
-from web.rentals import bp
-from web.rentals.leases import (
+from web import transaction
+from web.labels import (
+    IMPORT_ROW_STATUS_LABELS,
+    LEASE_USE_LABELS,
+    PARTY_ROLE_LABELS,
     PAYMENT_METHOD_LABELS,
     UPDATE_CLAUSE_LABELS,
-    USE_LABELS,
-    eur,
-    warning_messages,
 )
+from web.messages import apply_to_form, message_for
+from web.rentals import bp
+from web.rentals.leases import eur, warning_messages
 
 PAYLOAD_MAX_AGE = 2 * 60 * 60  # seconds between the preview and the confirmation
 # Flask refuses a form field above 500 kB (MAX_FORM_MEMORY_SIZE), before any view runs: the
 # signed text is split into several hidden fields of a multipart form.
 PAYLOAD_CHUNK = 400_000
-STATUS_LABELS = {"new": _l("new"), "existing": _l("already in Amparo")}
-ROLE_LABELS = {"renter": _l("Renter"), "guarantor": _l("Guarantor")}
 
 
 class ImportForm(FlaskForm):
@@ -108,9 +107,9 @@ def _preview_page(result, form: ImportForm, payload: str | None = None, status: 
         chunks=chunks,
         form=form,
         eur=eur,
-        STATUS_LABELS=STATUS_LABELS,
-        ROLE_LABELS=ROLE_LABELS,
-        USE_LABELS=USE_LABELS,
+        STATUS_LABELS=IMPORT_ROW_STATUS_LABELS,
+        ROLE_LABELS=PARTY_ROLE_LABELS,
+        USE_LABELS=LEASE_USE_LABELS,
         PAYMENT_METHOD_LABELS=PAYMENT_METHOD_LABELS,
         UPDATE_CLAUSE_LABELS=UPDATE_CLAUSE_LABELS,
     ), status
@@ -162,9 +161,8 @@ def import_confirm():
         return _upload_page(form, 422)
     result = rent_book_import.apply_import(text, language=_language(), today=today_in_spain())
     if not result.applied:  # the rent book changed since the preview: show why
-        db.session.rollback()
+        transaction.refuse()
         return _preview_page(result, ImportForm(formdata=None), status=422)
-    db.session.commit()
     return render_template(
         "rentals/import_done.html",
         counts=result.count_new(),

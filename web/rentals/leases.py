@@ -30,7 +30,6 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from tenants import db
 from tenants.clock import today_in_spain
 from tenants.services.collections import letters as letter_service
 from tenants.services.errors import ServiceError
@@ -38,58 +37,27 @@ from tenants.services.receivables import payments
 from tenants.services.rentals import charges, deposits, leases, rent_updates
 from tenants.services.rentals.parties import list_parties
 from tenants.services.rentals.properties import list_units
-from web.collections.cases import CHANNEL_LABELS, LETTER_KIND_LABELS, LETTER_STATUS_LABELS
-from web.messages import apply_to_form, message_for, warning_text
+from web.labels import (
+    CHANNEL_LABELS,
+    CHARGE_STATUS_LABELS,
+    GUARANTEE_KIND_LABELS,
+    INDEX_LABELS,
+    LEASE_STATUS_LABELS,
+    LEASE_USE_LABELS,
+    LETTER_KIND_LABELS,
+    LETTER_STATUS_LABELS,
+    LINE_KIND_LABELS,
+    PAYMENT_METHOD_LABELS,
+    REGION_LABELS,
+    UPDATE_CLAUSE_LABELS,
+    choices,
+)
+from web.messages import apply_to_form, flash_error, warning_text
 from web.rentals import bp
 
 REQUIRED = InputRequired(message=_l("This field is required."))
 MAX_PARTIES_OFFERED = 5000  # a landlord with 300 units has a few hundred people at most
 EXTRA_ROWS = 3
-
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "active": _l("Active"),
-    "ended": _l("Ended"),
-    "terminated": _l("Terminated early"),
-}
-USE_LABELS = {"housing": _l("Housing"), "other": _l("Other use (premises, parking…)")}
-PAYMENT_METHOD_LABELS = {
-    "transfer": _l("Bank transfer"),
-    "direct_debit": _l("Direct debit"),
-    "cash": _l("Cash"),
-    "card": _l("Card"),
-    "other": _l("Other"),
-}
-UPDATE_CLAUSE_LABELS = {
-    "none": _l("No update"),
-    "ipc": _l("IPC (consumer prices)"),
-    "irav": _l("IRAV (housing rent index)"),
-    "fixed": _l("Fixed percentage"),
-}
-INDEX_LABELS = {"ipc": "IPC", "irav": "IRAV", "fixed": _l("Fixed %")}
-LINE_KIND_LABELS = {
-    "rent": _l("Rent"),
-    "community": _l("Community fees"),
-    "utilities": _l("Utilities"),
-    "ibi": _l("Property tax (IBI)"),
-    "other": _l("Other"),
-}
-CHARGE_STATUS_LABELS = {"paid": _l("Paid"), "partly_paid": _l("Partly paid"), "open": _l("Unpaid")}
-GUARANTEE_KIND_LABELS = {
-    "none": _l("None"),
-    "cash": _l("Additional cash"),
-    "bank_guarantee": _l("Bank guarantee"),
-    "other": _l("Other"),
-}
-REGION_LABELS = {
-    "madrid": _l("Comunidad de Madrid (Agencia de Vivienda Social)"),
-    "cataluna": _l("Cataluña (INCASÒL)"),
-    "other": _l("Another region"),
-}
-
-
-def choices(labels: dict, keys=None) -> list[SelectChoice]:
-    return [SelectChoice(key, labels[key]) for key in (keys or labels)]
 
 
 def today() -> date:
@@ -160,7 +128,7 @@ class LeaseForm(FlaskForm):
     reference = StringField(_l("Reference (optional)"), validators=[Length(max=40)])
     use = SelectField(
         _l("Use"),
-        choices=[SelectChoice("", _l("The unit's use")), *choices(USE_LABELS)],
+        choices=[SelectChoice("", _l("The unit's use")), *choices(LEASE_USE_LABELS)],
         validators=[Optional()],
     )
     rent = StringField(
@@ -258,7 +226,7 @@ class BalanceForm(FlaskForm):
 @bp.get("/leases")
 def lease_list():
     status = request.args.get("status", "")
-    if status not in STATUS_LABELS:
+    if status not in LEASE_STATUS_LABELS:
         status = ""
     found = leases.list_leases(status or None)
     return render_template(
@@ -266,7 +234,7 @@ def lease_list():
         leases=found,
         balances=payments.balances_on([lease.id for lease in found], today()),
         status=status,
-        STATUS_LABELS=STATUS_LABELS,
+        STATUS_LABELS=LEASE_STATUS_LABELS,
         eur=eur,
     )
 
@@ -362,10 +330,8 @@ def lease_new():
     try:
         lease = leases.create_lease(_lease_input(form))
     except ServiceError as error:
-        db.session.rollback()
         _apply_lease_error(form, error)
         return _lease_form_page(form, 422)
-    db.session.commit()
     flash(_("The lease has been saved."), "success")
     return redirect(url_for(".lease_detail", lease_id=lease.id))
 
@@ -433,8 +399,8 @@ def _deposit_warnings(lease) -> list[tuple[str, dict]]:
 
 
 LABELS = {
-    "status": STATUS_LABELS,
-    "use": USE_LABELS,
+    "status": LEASE_STATUS_LABELS,
+    "use": LEASE_USE_LABELS,
     "payment_method": PAYMENT_METHOD_LABELS,
     "update_clause": UPDATE_CLAUSE_LABELS,
     "line_kind": LINE_KIND_LABELS,
@@ -454,17 +420,16 @@ def lease_detail(lease_id: int):
 
 
 def act_on_lease(lease, form_name: str, form, action, done: str, anchor: str | None = None):
-    """A form posted from the lease page: validate it, run the service action, commit once and
-    go back to the lease; or show the page again with the errors next to the fields (422)."""
+    """A form posted from the lease page: validate it, run the service action and go back to the
+    lease (the request commits); or show the page again with the errors next to the fields (422),
+    nothing changed."""
     if not form.validate_on_submit():
         return render_lease(lease, 422, **{form_name: form})
     try:
         action(form)
     except ServiceError as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return render_lease(lease, 422, **{form_name: form})
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for(".lease_detail", lease_id=lease.id, _anchor=anchor))
 
@@ -493,7 +458,6 @@ def lease_generate_charges(lease_id: int):
     lease = leases.get_lease(lease_id)
     created = charges.catch_up_rent_charges(today())
     payments.apply_credits()
-    db.session.commit()
     if created:
         flash(_("%(n)s new charges up to today.", n=created), "success")
     else:
@@ -565,10 +529,8 @@ def _decide(update_id: int, confirm: bool):
     try:
         update = rent_updates.decide_update(update_id, confirm=confirm)
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
         return redirect(url_for(".rent_updates_list"))
-    db.session.commit()
     if confirm:
         flash(_("The new rent of %(rent)s applies.", rent=eur(update.new_rent)), "success")
     else:

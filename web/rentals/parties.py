@@ -24,27 +24,24 @@ from tenants.models import Lease, LeaseParty
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import parties as party_service
 from tenants.services.rentals.properties import PROVINCES, normalise_province
+from web.labels import (
+    LANGUAGE_LABELS,
+    PARTY_KIND_LABELS,
+    PARTY_ROLE_LABELS,
+    PARTY_STATUS_LABELS,
+    choices,
+)
 from web.messages import apply_to_form
 from web.rentals import bp
-from web.rentals.properties import choices
 from web.workspaces.forms import REQUIRED
 
 SEARCH_LIMIT = 200
-KIND_LABELS = {"person": _l("Person"), "company": _l("Company")}
-LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
-ROLE_LABELS = {"renter": _l("Renter"), "guarantor": _l("Guarantor")}
-STATUS_LABELS = {
-    "draft": _l("draft"),
-    "active": _l("active"),
-    "ended": _l("ended"),
-    "terminated": _l("terminated early"),
-}
 
 
 class PartyForm(FlaskForm):
     # Choices are checked by the service (its messages), so a missing one keeps its default.
     kind = RadioField(
-        _l("Kind"), choices=choices(KIND_LABELS), default="person", validate_choice=False
+        _l("Kind"), choices=choices(PARTY_KIND_LABELS), default="person", validate_choice=False
     )
     name = StringField(_l("Full name or company name"), validators=[REQUIRED, Length(max=200)])
     tax_id = StringField(
@@ -90,7 +87,6 @@ def _save(form: PartyForm, party_id: int | None = None):
             return party_service.create_party(**data)
         return party_service.update_party(party_id, **data)
     except ServiceError as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return None
 
@@ -123,7 +119,7 @@ def parties_list():
         parties=found,
         search=search,
         truncated=len(found) == SEARCH_LIMIT,
-        kind_labels=KIND_LABELS,
+        kind_labels=PARTY_KIND_LABELS,
     )
 
 
@@ -133,7 +129,6 @@ def party_new():
     if form.validate_on_submit():
         party = _save(form)
         if party is not None:
-            db.session.commit()
             flash(_("%(name)s has been added.", name=party.name), "success")
             return redirect(url_for("ws.rentals.party_detail", party_id=party.id))
     status = 422 if request.method == "POST" else 200
@@ -147,7 +142,6 @@ def party_detail(party_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit() and _save(form, party_id) is not None:
-            db.session.commit()
             flash(_("The changes have been saved."), "success")
             return redirect(url_for("ws.rentals.party_detail", party_id=party_id))
         status = 422
@@ -157,8 +151,8 @@ def party_detail(party_id: int):
         form=form,
         leases=leases_of(party_id),
         lease_href=lease_href,
-        kind_labels=KIND_LABELS,
+        kind_labels=PARTY_KIND_LABELS,
         language_labels=LANGUAGE_LABELS,
-        role_labels=ROLE_LABELS,
-        status_labels=STATUS_LABELS,
+        role_labels=PARTY_ROLE_LABELS,
+        status_labels=PARTY_STATUS_LABELS,
     ), status

@@ -9,19 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
-from tenants import db
 from tenants.clock import today_in_spain
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import properties as property_service
+from web.labels import UNIT_USE_LABELS, choices
 from web.messages import apply_to_form
 from web.rentals import bp
 from web.workspaces.forms import REQUIRED
-
-USE_LABELS = {"housing": _l("Housing"), "other": _l("Other use (premises, office, parking)")}
-
-
-def choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class PropertyForm(FlaskForm):
@@ -45,7 +39,7 @@ class UnitForm(FlaskForm):
     )
     use = RadioField(
         _l("Use"),
-        choices=choices(USE_LABELS),
+        choices=choices(UNIT_USE_LABELS),
         default="housing",
         validate_choice=False,  # the service checks it
     )
@@ -81,7 +75,7 @@ def _list_page(form: PropertyForm, status: int = 200):
         properties=property_service.list_properties(),
         units_of=units_of,
         occupied=property_service.occupied_unit_ids(today_in_spain()),
-        use_labels=USE_LABELS,
+        use_labels=UNIT_USE_LABELS,
     ), status
 
 
@@ -101,10 +95,8 @@ def properties_list():
             province=form.province.data,
         )
     except ServiceError as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return _list_page(form, 422)
-    db.session.commit()
     flash(_("The property has been added. Now add its units."), "success")
     return redirect(url_for("ws.rentals.property_detail", property_id=prop.id))
 
@@ -116,7 +108,7 @@ def _detail_page(property_id: int, form: UnitForm, status: int = 200):
         prop=prop,
         form=form,
         occupied=property_service.occupied_unit_ids(today_in_spain()),
-        use_labels=USE_LABELS,
+        use_labels=UNIT_USE_LABELS,
         lease_new_href=lease_new_href,
     ), status
 
@@ -140,9 +132,7 @@ def unit_add(property_id: int):
             cadastral_ref=form.cadastral_ref.data,
         )
     except ServiceError as error:
-        db.session.rollback()
         apply_to_form(form, error)
         return _detail_page(property_id, form, 422)
-    db.session.commit()
     flash(_("Unit %(label)s added.", label=unit.label), "success")
     return redirect(url_for("ws.rentals.property_detail", property_id=property_id))

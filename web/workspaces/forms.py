@@ -3,15 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-REQUIRED = InputRequired(message=_l("This field is required."))
+from web.labels import MEMBER_ROLE_LABELS
 
-ROLE_LABELS = {
-    "owner": _l("Owner: everything, including members and settings"),
-    "manager": _l("Manager: works the rent book and cases"),
-    "viewer": _l("Viewer: reads only"),
-    "partner": _l("Partner: everything, including members and settings"),
-    "lawyer": _l("Lawyer: works the escalated cases"),
-}
+REQUIRED = InputRequired(message=_l("This field is required."))
 
 
 class InviteForm(FlaskForm):
@@ -36,4 +30,4 @@ class ApiTokenForm(FlaskForm):
 
 
 def role_choices(workspace):
-    return [SelectChoice(role, ROLE_LABELS[role]) for role in workspace.roles]
+    return [SelectChoice(role, MEMBER_ROLE_LABELS[role]) for role in workspace.roles]

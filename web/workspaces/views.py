@@ -18,8 +18,9 @@ from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service
 from tenants.services.receivables import business_dashboard
 from tenants.services.rentals import rent_dashboard
+from web import transaction
 from web.job_runs import describe_failure
-from web.messages import apply_to_form, message_for
+from web.messages import apply_to_form, flash_error, message_for
 from web.workspaces import bp, require_admin
 from web.workspaces.forms import ApiTokenForm, InviteForm, RoleForm, role_choices
 
@@ -91,14 +92,13 @@ def invite():
                 ws_service.invite_member(g.workspace, current_user.user, address, form.role.data)
             )
         except ServiceError as error:
-            db.session.rollback()  # all or nothing: one bad address invites no one
+            transaction.refuse()  # all or nothing: one bad address invites no one
             form.emails.errors = [f"{address}: {message_for(error)}"]
             return _members_page(form, 422)
     run = JobRun(kind="invitations", total=len(invitations))
     db.session.add(run)
     db.session.flush()
     enqueue_after_commit(deliver_invitations, g.workspace.id, run.id, *[i.id for i in invitations])
-    db.session.commit()
     flash(_("Invitations are on their way."), "success")
     return redirect(url_for("ws.members", run=run.id))
 
@@ -112,10 +112,8 @@ def change_role(member_id: int):
         try:
             ws_service.change_role(g.workspace, current_user.user, member_id, form.role.data)
         except ServiceError as error:
-            db.session.rollback()
-            flash(message_for(error), "danger")
+            flash_error(error)
         else:
-            db.session.commit()
             flash(_("The role has been changed."), "success")
     return redirect(url_for("ws.members"))
 
@@ -127,10 +125,8 @@ def remove_member(member_id: int):
     try:
         ws_service.remove_member(g.workspace, current_user.user, member_id)
     except ServiceError as error:
-        db.session.rollback()
-        flash(message_for(error), "danger")
+        flash_error(error)
     else:
-        db.session.commit()
         flash(_("The member has been removed."), "success")
     return redirect(url_for("ws.members"))
 
@@ -139,7 +135,6 @@ def remove_member(member_id: int):
 def revoke_invitation(invitation_id: int):
     require_admin()
     ws_service.revoke_invitation(current_user.user, invitation_id)
-    db.session.commit()
     flash(_("The invitation has been revoked."), "success")
     return redirect(url_for("ws.members"))
 
@@ -158,11 +153,9 @@ def api_tokens():
             try:
                 _token, new_secret = ws_service.create_api_token(current_user.user, form.name.data)
             except ServiceError as error:
-                db.session.rollback()
                 apply_to_form(form, error)
                 status = 422
             else:
-                db.session.commit()
                 form = ApiTokenForm(formdata=None)
         else:
             status = 422
@@ -178,7 +171,6 @@ def api_tokens():
 def revoke_api_token(token_id: int):
     require_admin()
     ws_service.revoke_api_token(current_user.user, token_id)
-    db.session.commit()
     flash(_("The token has been revoked. Programs using it can no longer connect."), "success")
     return redirect(url_for("ws.api_tokens"))
 

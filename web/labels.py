@@ -1,0 +1,173 @@
+"""The words a person sees for each stored value (a status, a kind, a channel), and the choice
+lists of the forms built from them. Views, forms and templates read them here: one place per
+word, and no view module has to import another to find a label."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
+
+
+def choices(labels: dict, keys=None) -> list[SelectChoice]:
+    """Select choices from `labels`, in its order or in the order of `keys`."""
+    return [SelectChoice(key, labels[key]) for key in (keys or labels)]
+
+
+# --- collections: cases, the ladder and letters ---------------------------------------------------
+
+CASE_STATUS_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
+PAUSE_REASON_LABELS = {
+    "manual": _l("Paused"),
+    "dispute": _l("Disputed"),
+    "promise": _l("Promise to pay"),
+}
+CLOSED_REASON_LABELS = {
+    "paid": _l("paid"),
+    "written_off": _l("written off"),
+    "manual": _l("closed by hand"),
+}
+CANCEL_REASON_LABELS = {
+    "paid": _l("the debt was paid"),
+    "written_off": _l("the debt was written off"),
+    "partial_payment": _l("a partial payment changed the amounts"),
+    "manual": _l("the case was paused"),
+    "dispute": _l("the debtor disputes the debt"),
+    "promise": _l("the debtor promised to pay"),
+}
+STEP_LABELS = {
+    "reminder": _l("Friendly reminder"),
+    "claim_1": _l("First claim letter"),
+    "claim_2": _l("Second claim letter"),
+    "formal_demand": _l("Formal demand"),
+    "certified_demand": _l("Certified demand (burofax)"),
+    "escalation": _l("Escalation to a lawyer"),
+}
+LETTER_KIND_LABELS = {
+    **STEP_LABELS,
+    "statement": _l("Statement of account"),
+    "rent_update": _l("Rent update notice"),
+    "deposit_settlement": _l("Deposit settlement"),
+}
+CHANNEL_LABELS = {
+    "email": _l("Email"),
+    "postal": _l("Post"),
+    "certified": _l("Certified post (burofax)"),
+}
+ANCHOR_LABELS = {"due": _l("after the due date"), "previous": _l("after the previous step")}
+LETTER_STATUS_LABELS = {
+    "rendering": _l("Being prepared"),
+    "awaiting_approval": _l("Waiting for approval"),
+    "sending": _l("Sending"),
+    "to_post": _l("To post"),
+    "sent": _l("Sent"),
+    "posted": _l("Posted"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed"),
+    "bounced": _l("Bounced"),
+    "cancelled": _l("Cancelled"),
+    "skipped": _l("Skipped"),
+}
+NOTE_KIND_LABELS = {"note": _l("A note for the file"), "debtor_reply": _l("The debtor's reply")}
+
+# --- rentals: properties, people, leases, deposits and the rent book import -----------------------
+
+UNIT_USE_LABELS = {"housing": _l("Housing"), "other": _l("Other use (premises, office, parking)")}
+LEASE_USE_LABELS = {"housing": _l("Housing"), "other": _l("Other use (premises, parking…)")}
+LEASE_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "active": _l("Active"),
+    "ended": _l("Ended"),
+    "terminated": _l("Terminated early"),
+}
+PAYMENT_METHOD_LABELS = {
+    "transfer": _l("Bank transfer"),
+    "direct_debit": _l("Direct debit"),
+    "cash": _l("Cash"),
+    "card": _l("Card"),
+    "other": _l("Other"),
+}
+UPDATE_CLAUSE_LABELS = {
+    "none": _l("No update"),
+    "ipc": _l("IPC (consumer prices)"),
+    "irav": _l("IRAV (housing rent index)"),
+    "fixed": _l("Fixed percentage"),
+}
+INDEX_LABELS = {"ipc": "IPC", "irav": "IRAV", "fixed": _l("Fixed %")}
+LINE_KIND_LABELS = {
+    "rent": _l("Rent"),
+    "community": _l("Community fees"),
+    "utilities": _l("Utilities"),
+    "ibi": _l("Property tax (IBI)"),
+    "other": _l("Other"),
+}
+CHARGE_STATUS_LABELS = {"paid": _l("Paid"), "partly_paid": _l("Partly paid"), "open": _l("Unpaid")}
+GUARANTEE_KIND_LABELS = {
+    "none": _l("None"),
+    "cash": _l("Additional cash"),
+    "bank_guarantee": _l("Bank guarantee"),
+    "other": _l("Other"),
+}
+REGION_LABELS = {
+    "madrid": _l("Comunidad de Madrid (Agencia de Vivienda Social)"),
+    "cataluna": _l("Cataluña (INCASÒL)"),
+    "other": _l("Another region"),
+}
+DEDUCTION_KIND_LABELS = {
+    "unpaid_rent": _l("Unpaid rent"),
+    "damages": _l("Damages"),
+    "other": _l("Other"),
+}
+PARTY_KIND_LABELS = {"person": _l("Person"), "company": _l("Company")}
+LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
+PARTY_ROLE_LABELS = {"renter": _l("Renter"), "guarantor": _l("Guarantor")}
+PARTY_STATUS_LABELS = {
+    "draft": _l("draft"),
+    "active": _l("active"),
+    "ended": _l("ended"),
+    "terminated": _l("terminated early"),
+}
+IMPORT_ROW_STATUS_LABELS = {"new": _l("new"), "existing": _l("already in Amparo")}
+
+# --- receivables: invoices and their import -------------------------------------------------------
+
+INVOICE_STATUS_FILTERS = {
+    "open": _l("Open"),
+    "overdue": _l("Overdue"),
+    "paid": _l("Paid"),
+    "disputed": _l("Disputed"),
+    "written_off": _l("Written off"),
+}
+INVOICE_STATUS_LABELS = {
+    "open": _l("Open"),
+    "partly_paid": _l("Partly paid"),
+    "paid": _l("Paid"),
+    "disputed": _l("Disputed"),
+    "written_off": _l("Written off"),
+}
+REGIME_LABELS = {
+    "business": _l("Business debtor: Ley 3/2004 on late payment"),
+    "consumer": _l("Consumer debtor: legal interest from the formal demand"),
+}
+INVOICE_IMPORT_FIELD_LABELS = {
+    "number": _l("Invoice number"),
+    "client": _l("Client name"),
+    "tax_id": _l("Client NIF/CIF"),
+    "email": _l("Client email"),
+    "issue_date": _l("Issue date"),
+    "due_date": _l("Due date"),
+    "base": _l("Taxable base"),
+    "vat": _l("VAT"),
+    "total": _l("Total"),
+    "currency": _l("Currency"),
+    "description": _l("Description"),
+}
+
+# --- workspaces -----------------------------------------------------------------------------------
+
+MEMBER_ROLE_LABELS = {
+    "owner": _l("Owner: everything, including members and settings"),
+    "manager": _l("Manager: works the rent book and cases"),
+    "viewer": _l("Viewer: reads only"),
+    "partner": _l("Partner: everything, including members and settings"),
+    "lawyer": _l("Lawyer: works the escalated cases"),
+}

@@ -13,8 +13,8 @@ def register_periodic_jobs(scheduler: CronScheduler) -> None:
     # Charges appear on the 1st in Spain: 23:05 UTC is 00:05 or 01:05 in Madrid. Running every
     # day also catches up any missed run and proposes rent updates as anniversaries near.
     scheduler.register(rentals.fan_out_rent_book, maintenance.CRON, cron="5 23 * * *")
-    # Letters leave at 9:00 Madrid time (tenants/services/collections/cases.py); a quarter-hourly sweep
-    # sends them soon after, and picks up new debts and resumed cases through the day.
+    # Letters leave at 9:00 Madrid time (tenants/services/collections/cases.py); a quarter-hourly
+    # sweep sends them soon after, and picks up new debts and resumed cases through the day.
     scheduler.register(
         collections.fan_out_collections,
         maintenance.CRON,

@@ -1,6 +1,3 @@
-
-
-
 def test_healthz_reports_database_and_redis(client):
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -12,7 +12,7 @@ from jobs.queues import MAIL
 from jobs.runtime import job
 from letters.mail import Attachment, SmtpSettings, build_message, send
 from tenants import db
-from tenants.db import utcnow
+from tenants.db import across_tenants, utcnow
 from tenants.models import Email
 from tenants.services.platform.mail import lock_email, record_email
 from tenants.storage import DocumentStore
@@ -145,7 +145,10 @@ def deliver_now(email_id: int) -> Email | None:
 
 @job(MAIL, tenant=False)
 def deliver_email(email_id: int) -> None:
-    try:
-        deliver_now(email_id)
-    except DeliveryRefused:
-        pass  # recorded on the email; a retry would be refused again
+    # Platform code: the one email named by id, a workspace's (re-queued by cron) or an
+    # account email, which no tenant context would show.
+    with across_tenants("mail: deliver one recorded email"):
+        try:
+            deliver_now(email_id)
+        except DeliveryRefused:
+            pass  # recorded on the email; a retry would be refused again

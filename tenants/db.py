@@ -5,6 +5,11 @@ filtered to the current tenant automatically (the SQLAlchemy "global WHERE crite
 a query with no tenant set raises `TenantNotSet`. Reading across tenants needs the explicit
 `across_tenants(reason)` block, meant only for platform code (cron fan-out, membership lists).
 
+The ORM's loader criteria only reach mapped entities, so Core statements on a model's Table
+(`update(Charge.__table__)`, `select(t.c.id)`, the SELECT inside an INSERT … SELECT) get the
+same WHERE added by rewriting them before they run; what cannot be rewritten safely is refused
+with `UnscopableStatement`. Raw `text()` SQL is left to row-level security.
+
 Row-level security is a second wall: the app connects through a role that is
 not a superuser (superusers bypass RLS), and every transaction carries the current tenant in
 the `amparo.tenant_id` setting the policies read. See tenants/migrations/rls.py.
@@ -17,7 +22,7 @@ import contextvars
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, ForeignKey, MetaData, and_, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -31,6 +36,16 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.dml import Delete, Update
+from sqlalchemy.sql.expression import (
+    Alias,
+    ColumnClause,
+    ColumnElement,
+    FromClause,
+    Join,
+    Select,
+    TableClause,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -48,6 +63,10 @@ class TenantNotSet(RuntimeError):
 
 class TenantMismatch(RuntimeError):
     """An object of one tenant was about to be written while another tenant is current."""
+
+
+class UnscopableStatement(RuntimeError):
+    """A statement on a tenant table that the automatic filter cannot scope safely."""
 
 
 class UTCDateTime(TypeDecorator):
@@ -84,6 +103,21 @@ class TenantOwned:
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr signature
         return mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+
+
+class TenantOrPlatformOwned(TenantOwned):
+    """Mixin for a table whose rows belong to one workspace or, with a NULL `tenant_id`, to the
+    platform (account email: verification, password reset, sent before any workspace exists).
+
+    Scoped like TenantOwned, except that with no tenant set a query sees the platform's rows
+    instead of raising: no workspace's rows are ever visible without its tenant set.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int | None]:  # noqa: N805 - SQLAlchemy declared_attr signature
+        return mapped_column(
+            ForeignKey("workspaces.id", ondelete="CASCADE"), index=True, nullable=True
+        )
 
 
 # --- the tenant context --------------------------------------------------------------------
@@ -173,27 +207,120 @@ def _set_role(role: str):
     return on_connect
 
 
-_tenant_tables: tuple[int, frozenset[str]] = (0, frozenset())
+_tenant_tables: tuple[int, frozenset[str], frozenset[str]] = (0, frozenset(), frozenset())
 
 
-def _tenant_table_names() -> frozenset[str]:
-    """Names of the TenantOwned tables, recomputed only when models are added."""
+def _tenant_table_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(every TenantOwned table, the ones of them that also hold platform rows), recomputed
+    only when models are added."""
     global _tenant_tables
     mappers = Base.registry.mappers
     if _tenant_tables[0] != len(mappers):
-        names = frozenset(m.local_table.name for m in mappers if issubclass(m.class_, TenantOwned))
-        _tenant_tables = (len(mappers), names)
-    return _tenant_tables[1]
+        owned = [m for m in mappers if issubclass(m.class_, TenantOwned)]
+        _tenant_tables = (
+            len(mappers),
+            frozenset(m.local_table.name for m in owned),
+            frozenset(
+                m.local_table.name for m in owned if issubclass(m.class_, TenantOrPlatformOwned)
+            ),
+        )
+    return _tenant_tables[1], _tenant_tables[2]
 
 
-def _touches_tenant_table(statement) -> bool:
-    """Whether a tenant table appears anywhere in the statement: as an entity, in a join, in
-    select_from() or in a subquery (`state.all_mappers` sees only the top-level entities)."""
-    names = _tenant_table_names()
-    return any(
-        isinstance(element, Table) and element.name in names
-        for element in visitors.iterate(statement)
-    )
+def _tenant_references(statement) -> tuple[frozenset[str], bool, bool]:
+    """What a statement touches anywhere in it (as an entity, in a join, in select_from() or
+    in a subquery; `state.all_mappers` sees only the top-level entities): the names of its
+    tenant tables; whether one is a bare Table the loader criteria cannot see (`__table__`
+    or one of its columns, not a mapped entity); whether it holds a SELECT."""
+    names, _platform = _tenant_table_names()
+    touched: set[str] = set()
+    bare = has_select = False
+    # visitors.iterate, noting what the ORM put there. A mapped column's FROM (its plain
+    # Table, or the Alias of an aliased() entity) is listed under the SELECT, not the column:
+    # a FROM a SELECT did not name in select_from() comes from its columns, which the column
+    # check below judges.
+    stack: list = [(statement, False)]
+    while stack:
+        element, via_entity = stack.pop()
+        via_entity = via_entity or "parententity" in element._annotations
+        if isinstance(element, TableClause):
+            if element.name in names:
+                touched.add(element.name)
+                bare = bare or not via_entity
+        elif isinstance(element, ColumnClause) and not via_entity:
+            table = element.table.element if isinstance(element.table, Alias) else element.table
+            bare = bare or (isinstance(table, TableClause) and table.name in names)
+        if isinstance(element, Select):
+            has_select = True
+            named = {id(f) for f in (*element._from_obj, *(j[0] for j in element._setup_joins))}
+            stack.extend(
+                (child, isinstance(child, FromClause) and id(child) not in named)
+                for child in element.get_children()
+            )
+        else:
+            stack.extend((child, via_entity) for child in element.get_children())
+    return frozenset(touched), bare, has_select
+
+
+def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
+    """A copy of `statement` with the tenant condition on every tenant table in a FROM: in the
+    WHERE of each SELECT, UPDATE and DELETE, nested ones included, and in the ON of each join
+    (where a LEFT JOIN keeps its meaning). With no tenant (only platform tables get here) the
+    condition is `IS NULL`. Mapped entities may get it twice, which is harmless, except in a
+    relationship join (`.join(Charge.lines)`), left to the `loader_criteria` when they apply."""
+    names, _platform = _tenant_table_names()
+
+    def condition(from_):
+        while isinstance(from_, Join):
+            from_ = from_.left  # the rest of a join gets its condition in the ON
+        table = from_.element if isinstance(from_, Alias) else from_
+        if not (isinstance(table, TableClause) and table.name in names):
+            return None
+        if "tenant_id" not in from_.c:
+            raise UnscopableStatement(f"{table.name} without its tenant_id column: use the Table")
+        if tenant_id is None:
+            return from_.c.tenant_id.is_(None)
+        return from_.c.tenant_id == tenant_id
+
+    def add_where(element, froms) -> None:
+        found = [c for c in map(condition, dict.fromkeys(froms)) if c is not None]
+        # In place is safe: cloned_traverse hands each visitor a fresh copy.
+        element._where_criteria += tuple(found)
+
+    def visit_join(join: Join) -> None:
+        on_right = condition(join.right)
+        if join.full and (on_right is not None or condition(join.left) is not None):
+            raise UnscopableStatement("a FULL JOIN on a tenant table cannot be scoped")
+        if on_right is not None:
+            join.onclause = and_(join.onclause, on_right)
+
+    def visit_select(select: Select) -> None:
+        joins = []  # those of .join(), kept apart from the FROMs until compiled
+        for target, onclause, left, flags in select._setup_joins:
+            on_target = condition(target) if isinstance(target, FromClause) else None
+            if loader_criteria and not isinstance(onclause, ColumnElement):
+                on_target = None  # a relationship join: the loader criteria go into its ON
+            if on_target is not None:
+                if flags["full"] or (flags["isouter"] and not isinstance(onclause, ColumnElement)):
+                    raise UnscopableStatement(
+                        f"an outer join to {target} needs its ON clause written out to be scoped"
+                    )
+                if isinstance(onclause, ColumnElement):
+                    onclause = and_(onclause, on_target)
+                else:  # an inner join: the WHERE does the same
+                    select._where_criteria += (on_target,)
+            joins.append((target, onclause, left, flags))
+        select._setup_joins = tuple(joins)
+        add_where(select, select.get_final_froms())
+
+    def visit_dml(dml: Update | Delete) -> None:
+        # The target, and the tables of UPDATE … FROM / DELETE … USING.
+        froms = [dml.table, *getattr(dml, "_extra_froms", ())]
+        froms += [f for criterion in dml._where_criteria for f in criterion._from_objects]
+        add_where(dml, froms)
+
+    visit = {"join": visit_join, "select": visit_select, "update": visit_dml, "delete": visit_dml}
+    return visitors.cloned_traverse(statement, {}, visit)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -201,16 +328,38 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     _sync_rls_settings(state.session)
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria added to the parent query propagate to these loads
-    if _across_tenants.get() or not _touches_tenant_table(state.statement):
+    if _across_tenants.get():
         return
-    tenant_id = current_tenant_id()
+    touched, bare, has_select = _tenant_references(state.statement)
+    if not touched:
+        return
+    tenant_id = _current_tenant.get()
+    if tenant_id is None and not touched <= _tenant_table_names()[1]:
+        current_tenant_id()  # raises TenantNotSet
     if state.is_insert:
-        return  # a bulk insert can't be filtered; RLS checks its rows on PostgreSQL
-    state.statement = state.statement.options(
-        with_loader_criteria(
+        # Its VALUES are checked by RLS; the loader criteria never reach the SELECT of an
+        # INSERT … SELECT, even one written with mapped entities, so that SELECT is rewritten.
+        if has_select:
+            state.statement = _scoped(state.statement, tenant_id, loader_criteria=False)
+        return
+    if not state.is_orm_statement:  # Core on Tables only: the rewrite is all the scoping
+        state.statement = _scoped(state.statement, tenant_id, loader_criteria=False)
+        return
+    # Loader criteria reach mapped entities only; a bare Table inside (a subquery on
+    # `__table__`) needs the rewrite too.
+    if bare:
+        statement = _scoped(state.statement, tenant_id, loader_criteria=True)
+    else:
+        statement = state.statement
+    if tenant_id is None:
+        criteria = with_loader_criteria(
+            TenantOrPlatformOwned, lambda cls: cls.tenant_id.is_(None), include_aliases=True
+        )
+    else:
+        criteria = with_loader_criteria(
             TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
         )
-    )
+    state.statement = statement.options(criteria)
 
 
 @event.listens_for(Session, "before_flush")
@@ -221,6 +370,12 @@ def _stamp_tenant(sess: Session, _flush_context, _instances) -> None:
     for obj in list(sess.new) + list(sess.dirty) + list(sess.deleted):
         if not isinstance(obj, TenantOwned):
             continue
+        if (
+            isinstance(obj, TenantOrPlatformOwned)
+            and obj.tenant_id is None
+            and _current_tenant.get() is None
+        ):
+            continue  # a platform row written by platform code
         tenant_id = current_tenant_id()
         if obj.tenant_id is None:
             obj.tenant_id = tenant_id

@@ -6,9 +6,7 @@ Registered only when DEV_MAILBOX is on (never in production), so a newcomer runn
 
 from flask import Blueprint, abort, render_template
 
-from tenants import db
-from tenants.models import Email
-from tenants.services.platform.mail import recent_emails
+from tenants.services.platform.mail import mailbox_email, recent_emails
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mailbox")
 
@@ -20,7 +18,7 @@ def mailbox():
 
 @bp.get("/<int:email_id>")
 def message(email_id: int):
-    email = db.session.get(Email, email_id)
+    email = mailbox_email(email_id)
     if email is None:
         abort(404)
     return render_template("devmail/message.html", email=email)

@@ -32,7 +32,23 @@ def ensure_app_role(op, role: str) -> None:
     )
 
 
-def enable_tenant_rls(op, table: str) -> None:
+def enable_tenant_rls(op, table: str, policy: str = POLICY) -> None:
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({POLICY}) WITH CHECK ({POLICY})")
+    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({policy}) WITH CHECK ({policy})")
+
+
+# A TenantOrPlatformOwned table (emails): a NULL tenant_id is the platform's row, seen and
+# written only with no tenant set, as the ORM scoping does; `IS NOT DISTINCT FROM` makes NULL
+# match NULL. The ORM's own `tenant_id = :t` still uses the index.
+PLATFORM_OR_TENANT_POLICY = (
+    "current_setting('amparo.across_tenants', true) = 'on' "
+    "OR tenant_id IS NOT DISTINCT FROM "
+    "NULLIF(current_setting('amparo.tenant_id', true), '')::integer"
+)
+
+
+def disable_tenant_rls(op, table: str) -> None:
+    op.execute(f"DROP POLICY tenant_isolation ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

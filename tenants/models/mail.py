@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, utcnow
+from tenants.db import Base, TenantOrPlatformOwned, utcnow
 
 
-class Email(Base):
-    # Not tenant-owned: account emails (verification, password reset) belong to no workspace.
+class Email(TenantOrPlatformOwned, Base):
+    # A workspace's email (a letter, an invitation) is its own; account email (verification,
+    # password reset) has no tenant_id and is seen only by platform code with no tenant set.
     __tablename__ = "emails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))

@@ -14,7 +14,7 @@ from jobs.cron import register_periodic_jobs
 from jobs.enqueue import enqueue_now
 from jobs.queues import CRON, MAIL, redis_connection
 from tenants import db
-from tenants.db import utcnow
+from tenants.db import tenant_context, utcnow
 from tenants.models import Email, UserSession
 
 
@@ -97,6 +97,32 @@ def test_the_cron_sweep_redelivers_stuck_email_through_a_worker(
 
     assert len(inbox.to("person0@example.com")) == 1
     assert row("SELECT status FROM emails WHERE id = :i", i=stuck)["status"] == "sent"
+
+
+def test_a_workspaces_stuck_email_is_redelivered_too(app, create_workspace, inbox, row, run_worker):
+    """A workspace's email is hidden from code with no tenant set: the sweep and the delivery
+    job read across workspaces by name, or a letter's covering email would never leave."""
+    workspace_id, _slug = create_workspace()
+    with app.app_context(), tenant_context(workspace_id):
+        email = Email(
+            idempotency_key="letter:stuck",
+            to="debtor@example.com",
+            subject="Hola",
+            text="Hola.\n",
+            created_at=utcnow() - timedelta(hours=1),
+        )
+        db.session.add(email)
+        db.session.commit()
+    with app.app_context():
+        enqueue_now(maintenance.requeue_stuck_emails)
+
+    run_worker()
+
+    assert len(inbox.to("debtor@example.com")) == 1
+    assert row("SELECT tenant_id, status FROM emails WHERE id = :i", i=email.id) == {
+        "tenant_id": workspace_id,
+        "status": "sent",
+    }
 
 
 def test_sessions_revoked_over_30_days_ago_are_pruned(bound_app, create_user):

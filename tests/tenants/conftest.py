@@ -157,13 +157,14 @@ def make_objects(app, create_user):
     """Create, in `tenant`, one object for each id a /w/<slug>/ route can take.
 
     Returns {"member_id": ..., "invitation_id": ..., "token_id": ..., "run_id": ...}: the keys
-    are the URL argument names the isolation walk maps.
+    are the URL argument names the isolation walk maps (and "email_id", an email it sent).
     """
     from tenants import db
     from tenants.db import tenant_context
     from tenants.models import JobRun, Member, Workspace
     from tenants.services.platform import workspaces as ws_service
     from tenants.services.platform.accounts import find_user_by_email
+    from tenants.services.platform.mail import record_email
 
     def make(tenant, tag: str | None = None) -> dict[str, int]:
         tag = tag or f"obj{next(_numbers)}"
@@ -180,12 +181,16 @@ def make_objects(app, create_user):
             run = JobRun(kind="invitations", total=3, done=1, message=f"{tag}-run")
             db.session.add(run)
             rent_book = _make_rent_book(tag)
+            email = record_email(
+                key=f"{tag}-email", to=f"{tag}-debtor@example.com", subject=tag, text=tag
+            )
             db.session.commit()
             return {
                 "member_id": member.id,
                 "invitation_id": invitation.id,
                 "token_id": token.id,
                 "run_id": run.id,
+                "email_id": email.id,
                 **rent_book,
             }
 

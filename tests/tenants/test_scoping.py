@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, literal, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from tenants import db
-from tenants.db import TenantMismatch, TenantNotSet, across_tenants, tenant_context
-from tenants.models import ApiToken, Invitation, JobRun, Member, User
+from tenants.db import (
+    TenantMismatch,
+    TenantNotSet,
+    UnscopableStatement,
+    across_tenants,
+    tenant_context,
+)
+from tenants.models import (
+    ApiToken,
+    Charge,
+    ChargeLine,
+    Email,
+    Invitation,
+    JobRun,
+    Lease,
+    Member,
+    User,
+)
+from tenants.services.platform.mail import record_email
 from tests.tenants.conftest import tenant_tables
 
 
@@ -111,6 +129,188 @@ def test_bulk_update_and_delete_cannot_reach_another_tenant(ab, admin_engine):
     assert status == "queued"
 
 
+# --- Core statements on a model's Table, and INSERT … SELECT ---------------------------------
+# Run as the owner role, which RLS does not apply to: these show the statement rewrite alone.
+
+
+@pytest.fixture
+def owner_session(admin_engine):
+    """A session of the app's kind (the same scoping events) on the owner's connection."""
+    with Session(admin_engine) as owner:
+        yield owner
+        owner.rollback()
+
+
+def _copy_charges_as_lines(charges, tenant_id: int, description: str):
+    """INSERT INTO charge_lines … SELECT one line per charge, as the bulk import writes them."""
+    lines = ChargeLine.__table__
+    return insert(lines).from_select(
+        ["tenant_id", "charge_id", "kind", "description", "amount"],
+        select(
+            literal(tenant_id),
+            charges.c.id,
+            literal("other"),
+            literal(description),
+            charges.c.amount,
+        ),
+    )
+
+
+def test_core_update_and_delete_on_the_table_touch_only_the_current_tenant(
+    ab, owner_session, admin_engine
+):
+    a, a_ids, b, b_ids = ab
+    runs, tokens = JobRun.__table__, ApiToken.__table__
+    with tenant_context(a.id):
+        changed = owner_session.execute(update(runs).values(message="touched"))
+        named = owner_session.execute(
+            update(runs).where(runs.c.id == b_ids["run_id"]).values(status="failed")
+        )
+        removed = owner_session.execute(delete(tokens))
+        assert (changed.rowcount, named.rowcount, removed.rowcount) == (1, 0, 1)
+        owner_session.commit()
+    with admin_engine.connect() as conn:
+        messages = dict(conn.execute(select(runs.c.id, runs.c.message)).all())
+    assert messages == {a_ids["run_id"]: "touched", b_ids["run_id"]: "bea-run"}
+    assert _count(admin_engine, "api_tokens", a.id) == 0
+    assert _count(admin_engine, "api_tokens", b.id) == 1
+
+
+def test_a_select_on_the_table_sees_only_the_current_tenant(ab, owner_session, admin_engine):
+    a, _a_ids, b, b_ids = ab
+    members, charges, lines = Member.__table__, Charge.__table__, ChargeLine.__table__
+    with tenant_context(a.id):
+        assert owner_session.scalars(select(members.c.tenant_id)).all() == [a.id, a.id]
+        count = owner_session.scalar(select(func.count()).select_from(charges))
+        assert count == _count(admin_engine, "charges", a.id)
+        joined = owner_session.execute(
+            select(charges.c.tenant_id, lines.c.tenant_id).join(lines)
+        ).all()
+        assert set(joined) == {(a.id, a.id)}
+        # A LEFT JOIN stays one: A's charges with B's line ids in the ON find no line.
+        outer = owner_session.execute(
+            select(charges.c.id, lines.c.id).outerjoin(
+                lines, (lines.c.charge_id == charges.c.id) & (lines.c.tenant_id == b.id)
+            )
+        ).all()
+        assert len(outer) == count and {line for _charge, line in outer} == {None}
+        # A bare Table inside an ORM query: the ORM's own filter does not reach it.
+        emails = owner_session.scalars(
+            select(User.email).where(User.id.in_(select(members.c.user_id))).order_by(User.email)
+        ).all()
+        assert emails == ["ana-member@example.com", "ana@example.com"]
+        found = owner_session.scalar(
+            select(func.count()).select_from(charges).where(charges.c.id == b_ids["charge_id"])
+        )
+        assert found == 0
+
+
+@pytest.mark.parametrize("source", ["table", "subquery"])
+def test_insert_select_copies_only_the_current_tenants_rows(
+    ab, owner_session, admin_engine, source
+):
+    """The SELECT of an INSERT … SELECT is scoped, from the Table or from a subquery of the
+    mapped entity (the ORM's own filter reaches neither)."""
+    a, *_ = ab
+    charges = Charge.__table__
+    if source == "subquery":
+        charges = select(Charge.id, Charge.amount).subquery()
+    with tenant_context(a.id):
+        owner_session.execute(_copy_charges_as_lines(charges, a.id, "copied"))
+        owner_session.commit()
+    with admin_engine.connect() as conn:
+        copied = conn.execute(
+            text(
+                "SELECT c.tenant_id, count(*) FROM charge_lines l JOIN charges c"
+                " ON c.id = l.charge_id WHERE l.description = 'copied' GROUP BY c.tenant_id"
+            )
+        ).all()
+    assert copied == [(a.id, _count(admin_engine, "charges", a.id))]
+
+
+def test_insert_select_with_mapped_entities_copies_only_the_current_tenants_rows(
+    ab, owner_session, admin_engine
+):
+    """As the rent-charge generation writes it: mapped columns in the SELECT, a join too."""
+    _a, _a_ids, b, _b_ids = ab
+    lines = ChargeLine.__table__
+    with tenant_context(b.id):
+        statement = insert(lines).from_select(
+            ["tenant_id", "charge_id", "kind", "description", "amount"],
+            select(
+                Charge.tenant_id, Charge.id, literal("other"), literal("again"), Lease.rent
+            ).join(Lease, Lease.id == Charge.lease_id),
+        )
+        owner_session.execute(statement)
+        owner_session.commit()
+    with admin_engine.connect() as conn:
+        tenants = conn.scalars(
+            text("SELECT DISTINCT tenant_id FROM charge_lines WHERE description = 'again'")
+        ).all()
+    assert tenants == [b.id]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(JobRun.__table__).values(status="done"),
+        delete(ApiToken.__table__),
+        select(Member.__table__.c.id),
+        select(User.id).where(User.id.in_(select(Member.__table__.c.user_id))),
+        _copy_charges_as_lines(Charge.__table__, 1, "orphan"),
+    ],
+    ids=["update", "delete", "select", "subquery", "insert-select"],
+)
+def test_core_statements_with_no_tenant_raise(ab, statement):
+    with pytest.raises(TenantNotSet):
+        db.session.execute(statement)
+
+
+def test_what_cannot_be_scoped_is_refused(ab):
+    a, *_ = ab
+    charges, lines = Charge.__table__, ChargeLine.__table__
+    with tenant_context(a.id), pytest.raises(UnscopableStatement, match="ON clause"):
+        db.session.execute(select(charges.c.id).outerjoin(lines))  # its ON is guessed later
+    with tenant_context(a.id), pytest.raises(UnscopableStatement, match="FULL JOIN"):
+        db.session.execute(
+            select(charges.c.id).select_from(
+                charges.join(lines, lines.c.charge_id == charges.c.id, full=True)
+            )
+        )
+    with across_tenants("test: the named opt-out runs it unscoped"):
+        assert len(db.session.execute(select(charges.c.id).outerjoin(lines)).all()) > 0
+
+
+# --- emails: a workspace's own; account email the platform's ----------------------------------
+
+
+def test_one_tenant_cannot_read_anothers_emails(ab, owner_session):
+    a, a_ids, b, b_ids = ab
+    platform = record_email(key="verify:test", to="new@example.com", subject="Hola", text="Hola.")
+    db.session.commit()
+    with tenant_context(a.id):
+        assert owner_session.scalars(select(Email.id)).all() == [a_ids["email_id"]]
+        assert owner_session.get(Email, b_ids["email_id"]) is None
+        assert owner_session.get(Email, platform.id) is None
+    # No tenant: the platform's email only, none of a workspace's.
+    assert owner_session.scalars(select(Email.id)).all() == [platform.id]
+    assert owner_session.scalars(select(Email.__table__.c.id)).all() == [platform.id]
+    with across_tenants("test: the development mailbox sees all"):
+        assert len(owner_session.scalars(select(Email.id)).all()) == 3
+
+
+def test_an_email_recorded_in_a_workspace_is_that_workspaces(ab, admin_engine):
+    a, *_ = ab
+    with tenant_context(a.id):
+        record_email(key="letter:test", to="debtor@example.com", subject="Hola", text="Hola.")
+        db.session.commit()
+    with admin_engine.connect() as conn:
+        owner = conn.scalar(
+            text("SELECT tenant_id FROM emails WHERE idempotency_key = 'letter:test'")
+        )
+    assert owner == a.id
+
+
 def test_writing_another_tenants_object_raises(ab, admin_engine):
     a, _a_ids, b, b_ids = ab
 
@@ -161,13 +361,12 @@ def test_across_tenants_sees_both(ab):
 
 def test_every_table_with_a_tenant_id_is_tenant_owned():
     """A new table with a tenant_id but without the TenantOwned mixin would be scoped by
-    nothing. Only tables listed here, with the reason, may do that."""
+    nothing: none may do that (emails included, whose platform rows have no tenant_id)."""
     from tenants.db import Base
 
-    exempt = {"emails": "account emails (verification, reset) belong to no workspace"}
     with_tenant_id = {t.name for t in Base.metadata.tables.values() if "tenant_id" in t.c}
-    assert with_tenant_id - set(exempt) == set(tenant_tables())
-    assert set(tenant_tables()) >= {"members", "invitations", "api_tokens", "job_runs"}
+    assert with_tenant_id == set(tenant_tables())
+    assert set(tenant_tables()) >= {"members", "invitations", "api_tokens", "job_runs", "emails"}
 
 
 # --- the RLS wall (PostgreSQL) ----------------------------------------------------------------
@@ -286,3 +485,33 @@ def test_every_tenant_table_forces_row_level_security(app_engine, admin_engine):
                 text("SELECT policyname FROM pg_policies WHERE tablename = :t"), {"t": table}
             ).all()
             assert policies == ["tenant_isolation"], f"{table}: policies {policies}"
+
+
+def test_rls_hides_another_tenants_emails(ab, app_engine):
+    a, a_ids, b, b_ids = ab
+    platform = record_email(key="verify:rls", to="new@example.com", subject="Hola", text="Hola.")
+    db.session.commit()
+    with app_engine.begin() as conn:
+        _as_tenant(conn, a.id)
+        assert conn.scalars(text("SELECT id FROM emails")).all() == [a_ids["email_id"]]
+        changed = conn.execute(
+            text("UPDATE emails SET status = 'sent' WHERE id IN (:b, :p)"),
+            {"b": b_ids["email_id"], "p": platform.id},
+        )
+        assert changed.rowcount == 0
+    with app_engine.begin() as conn:  # no tenant: the platform's email, no workspace's
+        _as_tenant(conn, None)
+        assert conn.scalars(text("SELECT id FROM emails")).all() == [platform.id]
+    with app_engine.connect() as conn, conn.begin():
+        _as_tenant(conn, a.id)
+        with pytest.raises(DBAPIError) as refused:
+            conn.execute(
+                text(
+                    'INSERT INTO emails (tenant_id, idempotency_key, "to", subject, text,'
+                    " html, status, attempts, error, created_at)"
+                    " VALUES (:t, 'smuggled', 'x@example.com', 'x', 'x', '', 'queued', 0, '',"
+                    " now())"
+                ),
+                {"t": b.id},
+            )
+    assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)

@@ -1,10 +1,13 @@
-"""Recording outgoing email. Delivery itself happens in a job (jobs/mail.py)."""
+"""Recording outgoing email. Delivery itself happens in a job (jobs/mail.py).
+
+An email recorded in a workspace's context is that workspace's (tenant-scoped and under RLS);
+one recorded with no tenant (verification, password reset) is the platform's."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from tenants.db import session
+from tenants.db import across_tenants, session
 from tenants.models import Email
 
 
@@ -53,4 +56,12 @@ def lock_email(email_id: int) -> Email | None:
 
 
 def recent_emails(limit: int = 50) -> list[Email]:
-    return list(session.scalars(select(Email).order_by(Email.id.desc()).limit(limit)))
+    """The development mailbox: every workspace's email and the platform's."""
+    with across_tenants("development mailbox"):
+        return list(session.scalars(select(Email).order_by(Email.id.desc()).limit(limit)))
+
+
+def mailbox_email(email_id: int) -> Email | None:
+    """One email of the development mailbox, whoever sent it."""
+    with across_tenants("development mailbox"):
+        return session.get(Email, email_id)

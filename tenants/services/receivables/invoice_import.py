@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import Integer, Numeric, String, case, column, func, literal, select, update, values
 from sqlalchemy.dialects import postgresql
 
 from tenants.db import current_tenant_id, session, utcnow
@@ -505,15 +505,20 @@ def _upsert_batch(
             )
         )
     if again:  # their line follows the new total
+        # One UPDATE … FROM (VALUES …) per batch, not one UPDATE per line: with the tenant
+        # condition every statement carries, a per-line UPDATE on just-imported rows (no
+        # statistics yet) was planned as a scan of the tenant's whole index, 100,000 times.
         lines = ChargeLine.__table__
+        new_lines = values(
+            column("cid", Integer),
+            column("amt", Numeric(12, 2)),
+            column("text", String),
+            name="new_lines",
+        ).data([(charge_id, row.total, row.description or row.number) for charge_id, row in again])
         session.execute(
             update(lines)
-            .where(lines.c.charge_id == bindparam("cid"))
-            .values(amount=bindparam("amt"), description=bindparam("text")),
-            [
-                {"cid": charge_id, "amt": row.total, "text": row.description or row.number}
-                for charge_id, row in again
-            ],
+            .where(lines.c.charge_id == new_lines.c.cid)
+            .values(amount=new_lines.c.amt, description=new_lines.c.text)
         )
     result.created += len(new)
     result.updated += len(again)

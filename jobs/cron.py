@@ -10,6 +10,7 @@ from jobs import collections, maintenance, rentals
 def register_periodic_jobs(scheduler: CronScheduler) -> None:
     scheduler.register(maintenance.requeue_stuck_emails, maintenance.CRON, interval=300)
     scheduler.register(maintenance.prune_sessions, maintenance.CRON, cron="17 3 * * *")
+    scheduler.register(maintenance.fail_abandoned_runs, maintenance.CRON, interval=600)
     # Charges appear on the 1st in Spain: 23:05 UTC is 00:05 or 01:05 in Madrid. Running every
     # day also catches up any missed run and proposes rent updates as anniversaries near.
     scheduler.register(rentals.fan_out_rent_book, maintenance.CRON, cron="5 23 * * *")

@@ -15,7 +15,8 @@ from jobs.enqueue import enqueue_now
 from jobs.queues import CRON, MAIL, redis_connection
 from tenants import db
 from tenants.db import tenant_context, utcnow
-from tenants.models import Email, UserSession
+from tenants.models import Email, JobRun, UserSession
+from tests.conftest import login
 
 
 class _Stop(Exception):
@@ -59,12 +60,14 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
     assert set(jobs) == {
         "jobs.maintenance.requeue_stuck_emails",
         "jobs.maintenance.prune_sessions",
+        "jobs.maintenance.fail_abandoned_runs",
         "jobs.rentals.fan_out_rent_book",
         "jobs.collections.fan_out_collections",
     }
     assert {job.queue_name for job in jobs.values()} == {CRON}
     assert jobs["jobs.maintenance.requeue_stuck_emails"].interval == 300
     assert jobs["jobs.maintenance.prune_sessions"].cron == "17 3 * * *"
+    assert jobs["jobs.maintenance.fail_abandoned_runs"].interval == 600
     assert jobs["jobs.collections.fan_out_collections"].interval == 15 * 60
 
 
@@ -138,6 +141,40 @@ def test_sessions_revoked_over_30_days_ago_are_pruned(bound_app, create_user):
         assert db.session.query(UserSession).count() == 2
 
 
+def test_a_run_left_unfinished_for_hours_is_shown_as_failed_with_what_to_do(
+    bound_app, create_workspace, make_client, es
+):
+    """Its job died where it could not say so (the database was down when it tried): the page
+    must not say "in progress" forever. A run still young, or finished, is left alone."""
+    workspace_id, slug = create_workspace(name="Suministros Ana", kind="business")
+    with bound_app.app_context(), tenant_context(workspace_id):
+        runs = [
+            JobRun(kind="invoice_import", status=status, total=5, created_at=utcnow() - age)
+            for status, age in (
+                ("running", timedelta(hours=3)),
+                ("retrying", timedelta(hours=2, minutes=5)),
+                ("running", timedelta(minutes=20)),
+                ("done", timedelta(hours=5)),
+            )
+        ]
+        db.session.add_all(runs)
+        db.session.commit()
+        ids = [r.id for r in runs]
+
+    assert maintenance.fail_abandoned_runs() == 2
+
+    with bound_app.app_context(), tenant_context(workspace_id):
+        statuses = [db.session.get(JobRun, i).status for i in ids]
+    assert statuses == ["failed", "failed", "running", "done"]
+    client = make_client()
+    login(client)
+    page = client.get(f"/w/{slug}/invoices/import/runs/{ids[0]}").get_data(as_text=True)
+    assert es("The process running it stopped unexpectedly.") in page
+    assert es("In progress: %(done)s of %(total)s…", done=0, total=5) not in page
+    young = client.get(f"/w/{slug}/invoices/import/runs/{ids[2]}").get_data(as_text=True)
+    assert es("In progress: %(done)s of %(total)s…", done=0, total=5) in young
+
+
 # --- one leader -----------------------------------------------------------------------------
 
 
@@ -153,7 +190,7 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
 
     assert result.exception is None, result.output
     assert 0 < seen["ttl"] <= cli.CRON_LOCK_SECONDS
-    assert seen["jobs"] == 4
+    assert seen["jobs"] == 5
     assert not connection.exists(cli.CRON_LOCK)  # a successor need not wait for it to expire
 
 

@@ -21,8 +21,9 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, and_, create_engine, event
+from sqlalchemy import DateTime, ForeignKey, MetaData, and_, create_engine, event, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -227,50 +228,99 @@ def _tenant_table_names() -> tuple[frozenset[str], frozenset[str]]:
     return _tenant_tables[1], _tenant_tables[2]
 
 
-def _tenant_references(statement) -> tuple[frozenset[str], bool, bool]:
-    """What a statement touches anywhere in it (as an entity, in a join, in select_from() or
-    in a subquery; `state.all_mappers` sees only the top-level entities): the names of its
-    tenant tables; whether one is a bare Table the loader criteria cannot see (`__table__`
-    or one of its columns, not a mapped entity); whether it holds a SELECT."""
+class _References(NamedTuple):
+    tables: frozenset[str]  # the tenant tables it touches
+    bare: bool  # one of them is a bare Table the loader criteria cannot see
+    has_select: bool  # a SELECT is inside (an INSERT … SELECT)
+    untouched: set  # the parts with no SELECT, UPDATE, DELETE or JOIN, for _scoped
+
+
+def _tenant_references(statement) -> _References:
+    """What a statement touches anywhere in it: as an entity, in a join, in select_from() or
+    in a subquery (`state.all_mappers` sees only the top-level entities). A table is bare when
+    it is there as `__table__` or one of its columns, not through a mapped entity."""
     names, _platform = _tenant_table_names()
     touched: set[str] = set()
-    bare = has_select = False
+    untouched: set = set()
+    found = {"bare": False, "select": False}
+
     # visitors.iterate, noting what the ORM put there. A mapped column's FROM (its plain
     # Table, or the Alias of an aliased() entity) is listed under the SELECT, not the column:
     # a FROM a SELECT did not name in select_from() comes from its columns, which the column
-    # check below judges.
-    stack: list = [(statement, False)]
-    while stack:
-        element, via_entity = stack.pop()
+    # check judges. Returns whether the rewrite has work inside `element`.
+    def visit(element, via_entity: bool) -> bool:
         via_entity = via_entity or "parententity" in element._annotations
         if isinstance(element, TableClause):
             if element.name in names:
                 touched.add(element.name)
-                bare = bare or not via_entity
+                found["bare"] = found["bare"] or not via_entity
         elif isinstance(element, ColumnClause) and not via_entity:
             table = element.table.element if isinstance(element.table, Alias) else element.table
-            bare = bare or (isinstance(table, TableClause) and table.name in names)
+            if isinstance(table, TableClause) and table.name in names:
+                found["bare"] = True
         if isinstance(element, Select):
-            has_select = True
+            found["select"] = True
             named = {id(f) for f in (*element._from_obj, *(j[0] for j in element._setup_joins))}
-            stack.extend(
-                (child, isinstance(child, FromClause) and id(child) not in named)
+            inside = [
+                visit(child, isinstance(child, FromClause) and id(child) not in named)
                 for child in element.get_children()
-            )
+            ]
         else:
-            stack.extend((child, via_entity) for child in element.get_children())
-    return frozenset(touched), bare, has_select
+            inside = [visit(child, via_entity) for child in element.get_children()]
+        work = any(inside) or isinstance(element, (Select, Update, Delete, Join))
+        # A column of a subquery is copied with it, or it would name the unscoped original.
+        work = work or (isinstance(element, ColumnClause) and _derived(element.table))
+        if not work:
+            untouched.add(element)
+        return work
+
+    visit(statement, False)
+    return _References(frozenset(touched), found["bare"], found["select"], untouched)
 
 
-def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
+def _derived(from_) -> bool:
+    """Whether `from_` is built on a SELECT (a subquery, a CTE), not a table."""
+    return from_ is not None and not isinstance(from_, TableClause)
+
+
+def _leading_froms(select: Select) -> list:
+    """The FROMs of `select` whose condition goes in its WHERE: every one but those joined to
+    another (they get theirs in the ON). What get_final_froms() finds, without building the
+    ORM's compile state for each SELECT (a few milliseconds, on the set-based hot paths).
+    Compared without their ORM annotations: `Lease.rent` and `.join(Lease)` name one FROM."""
+
+    def key(from_) -> int:
+        return id(from_._deannotate())
+
+    # A .join() target may be a relationship (`.join(Unit.property)`): the ORM's to scope.
+    targets = [j[0] for j in select._setup_joins if isinstance(j[0], FromClause)]
+    lefts = [j[2] for j in select._setup_joins if isinstance(j[2], FromClause)]
+    joined: set[int] = {key(target) for target in targets}
+    froms = {key(f): f for f in (*select._iterate_from_elements(), *lefts)}
+
+    def mark(join: Join) -> None:
+        for side in (join.left, join.right):
+            if isinstance(side, Join):
+                mark(side)
+            else:
+                joined.add(key(side))
+
+    for from_ in froms.values():
+        if isinstance(from_, Join):
+            mark(from_)
+    return [f for k, f in froms.items() if isinstance(f, Join) or k not in joined]
+
+
+def _scoped(statement, references: _References, tenant_id: int | None, *, loader_criteria: bool):
     """A copy of `statement` with the tenant condition on every tenant table in a FROM: in the
     WHERE of each SELECT, UPDATE and DELETE, nested ones included, and in the ON of each join
     (where a LEFT JOIN keeps its meaning). With no tenant (only platform tables get here) the
-    condition is `IS NULL`. Mapped entities may get it twice, which is harmless, except in a
-    relationship join (`.join(Charge.lines)`), left to the `loader_criteria` when they apply."""
+    condition is `IS NULL`. Mapped entities may get it twice, which is harmless, except those
+    joined with .join(), left to the `loader_criteria` when they apply (the ON may be a
+    relationship's)."""
     names, _platform = _tenant_table_names()
 
-    def condition(from_):
+    def condition(from_, *, joined: bool = False):
         while isinstance(from_, Join):
             from_ = from_.left  # the rest of a join gets its condition in the ON
         table = from_.element if isinstance(from_, Alias) else from_
@@ -280,6 +330,14 @@ def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
             raise UnscopableStatement(f"{table.name} without its tenant_id column: use the Table")
         if tenant_id is None:
             return from_.c.tenant_id.is_(None)
+        if joined:
+            # "+ 0" makes it a filter, never an access path: a table reached through a join
+            # is found through the join. Indexable, it led PostgreSQL to drive the rent-charge
+            # lines from the leases' tenant index instead of the charges' ids (4x slower). A
+            # leading table keeps the plain form, whose statistics the planner needs (all of
+            # a big workspace's lines match: estimated at 0.5 %, an UPDATE … FROM VALUES of
+            # them became a nested loop of minutes).
+            return from_.c.tenant_id + literal_column("0") == tenant_id
         return from_.c.tenant_id == tenant_id
 
     def add_where(element, froms) -> None:
@@ -288,7 +346,7 @@ def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
         element._where_criteria += tuple(found)
 
     def visit_join(join: Join) -> None:
-        on_right = condition(join.right)
+        on_right = condition(join.right, joined=True)
         if join.full and (on_right is not None or condition(join.left) is not None):
             raise UnscopableStatement("a FULL JOIN on a tenant table cannot be scoped")
         if on_right is not None:
@@ -297,9 +355,14 @@ def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
     def visit_select(select: Select) -> None:
         joins = []  # those of .join(), kept apart from the FROMs until compiled
         for target, onclause, left, flags in select._setup_joins:
-            on_target = condition(target) if isinstance(target, FromClause) else None
-            if loader_criteria and not isinstance(onclause, ColumnElement):
-                on_target = None  # a relationship join: the loader criteria go into its ON
+            on_target = None
+            if not isinstance(target, FromClause):  # .join(Charge.lines): the ORM's to scope
+                if not loader_criteria:
+                    raise UnscopableStatement(
+                        f"join {target} by its entity and ON clause in an INSERT … SELECT"
+                    )
+            elif not (loader_criteria and "parententity" in target._annotations):
+                on_target = condition(target, joined=True)  # else the loader criteria do it
             if on_target is not None:
                 if flags["full"] or (flags["isouter"] and not isinstance(onclause, ColumnElement)):
                     raise UnscopableStatement(
@@ -311,7 +374,7 @@ def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
                     select._where_criteria += (on_target,)
             joins.append((target, onclause, left, flags))
         select._setup_joins = tuple(joins)
-        add_where(select, select.get_final_froms())
+        add_where(select, _leading_froms(select))
 
     def visit_dml(dml: Update | Delete) -> None:
         # The target, and the tables of UPDATE … FROM / DELETE … USING.
@@ -320,7 +383,9 @@ def _scoped(statement, tenant_id: int | None, *, loader_criteria: bool):
         add_where(dml, froms)
 
     visit = {"join": visit_join, "select": visit_select, "update": visit_dml, "delete": visit_dml}
-    return visitors.cloned_traverse(statement, {}, visit)
+    # Only SELECTs, DMLs, joins and what holds them are copied: the rest (a CASE of 31 due
+    # dates, a list of 500 ids) would cost more to copy than the rest of the statement.
+    return visitors.cloned_traverse(statement, {"stop_on": references.untouched}, visit)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -330,25 +395,25 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return  # the criteria added to the parent query propagate to these loads
     if _across_tenants.get():
         return
-    touched, bare, has_select = _tenant_references(state.statement)
-    if not touched:
+    references = _tenant_references(state.statement)
+    if not references.tables:
         return
     tenant_id = _current_tenant.get()
-    if tenant_id is None and not touched <= _tenant_table_names()[1]:
+    if tenant_id is None and not references.tables <= _tenant_table_names()[1]:
         current_tenant_id()  # raises TenantNotSet
     if state.is_insert:
         # Its VALUES are checked by RLS; the loader criteria never reach the SELECT of an
         # INSERT … SELECT, even one written with mapped entities, so that SELECT is rewritten.
-        if has_select:
-            state.statement = _scoped(state.statement, tenant_id, loader_criteria=False)
+        if references.has_select:
+            state.statement = _scoped(state.statement, references, tenant_id, loader_criteria=False)
         return
     if not state.is_orm_statement:  # Core on Tables only: the rewrite is all the scoping
-        state.statement = _scoped(state.statement, tenant_id, loader_criteria=False)
+        state.statement = _scoped(state.statement, references, tenant_id, loader_criteria=False)
         return
     # Loader criteria reach mapped entities only; a bare Table inside (a subquery on
     # `__table__`) needs the rewrite too.
-    if bare:
-        statement = _scoped(state.statement, tenant_id, loader_criteria=True)
+    if references.bare:
+        statement = _scoped(state.statement, references, tenant_id, loader_criteria=True)
     else:
         statement = state.statement
     if tenant_id is None:

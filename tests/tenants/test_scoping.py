@@ -188,12 +188,18 @@ def test_a_select_on_the_table_sees_only_the_current_tenant(ab, owner_session, a
         ).all()
         assert set(joined) == {(a.id, a.id)}
         # A LEFT JOIN stays one: A's charges with B's line ids in the ON find no line.
-        outer = owner_session.execute(
-            select(charges.c.id, lines.c.id).outerjoin(
-                lines, (lines.c.charge_id == charges.c.id) & (lines.c.tenant_id == b.id)
-            )
-        ).all()
-        assert len(outer) == count and {line for _charge, line in outer} == {None}
+        for outer in (
+            select(charges.c.id, lines.c.id)
+            .select_from(charges)
+            .outerjoin(lines, (lines.c.charge_id == charges.c.id) & (lines.c.tenant_id == b.id)),
+            select(charges.c.id, lines.c.id).select_from(
+                charges.outerjoin(
+                    lines, (lines.c.charge_id == charges.c.id) & (lines.c.tenant_id == b.id)
+                )
+            ),
+        ):
+            found = owner_session.execute(outer).all()
+            assert len(found) == count and {line for _charge, line in found} == {None}
         # A bare Table inside an ORM query: the ORM's own filter does not reach it.
         emails = owner_session.scalars(
             select(User.email).where(User.id.in_(select(members.c.user_id))).order_by(User.email)
@@ -275,6 +281,15 @@ def test_what_cannot_be_scoped_is_refused(ab):
         db.session.execute(
             select(charges.c.id).select_from(
                 charges.join(lines, lines.c.charge_id == charges.c.id, full=True)
+            )
+        )
+    lines_of_lines = select(
+        ChargeLine.tenant_id, Charge.id, literal("other"), literal("x"), Charge.amount
+    ).join(Charge.lines)  # a relationship's ON, which only the ORM's own filter could scope
+    with tenant_context(a.id), pytest.raises(UnscopableStatement, match="INSERT"):
+        db.session.execute(
+            insert(lines).from_select(
+                ["tenant_id", "charge_id", "kind", "description", "amount"], lines_of_lines
             )
         )
     with across_tenants("test: the named opt-out runs it unscoped"):

@@ -171,3 +171,24 @@ MEMBER_ROLE_LABELS = {
     "partner": _l("Partner: everything, including members and settings"),
     "lawyer": _l("Lawyer: works the escalated cases"),
 }
+# The short role names heading the permission matrix on the members page.
+ROLE_NAMES = {
+    "owner": _l("Owner"),
+    "manager": _l("Manager"),
+    "viewer": _l("Viewer"),
+    "partner": _l("Partner"),
+    "lawyer": _l("Lawyer"),
+}
+# One row of the matrix per action of tenants/permissions.py (a test checks none is missing).
+ACTION_LABELS = {
+    "rent_book.write": _l("Keep the rent book: properties, leases, payments, deposits, bank"),
+    "parties.write": _l("Add and edit people and companies"),
+    "invoices.write": _l("Add, edit and import invoices, payments and credit notes"),
+    "cases.work": _l("Work the cases: notes, promises, pauses, letters posted"),
+    "letters.approve": _l("Approve or skip the letters that wait for approval (demands)"),
+    "letterhead.edit": _l("Edit the letterhead (name, address, logo)"),
+    "payee.edit": _l("Change the IBAN debtors pay to"),
+    "ladder.edit": _l("Change the ladder and which letters wait for approval"),
+    "members.manage": _l("Invite, remove and change members"),
+    "tokens.manage": _l("Create and revoke API tokens"),
+}

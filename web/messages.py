@@ -20,6 +20,7 @@ MESSAGES = {
     "role_invalid": _l("Choose one of the roles offered."),
     "already_member": _l("This person is already a member of the workspace."),
     "last_owner": _l("The workspace needs at least one member with this role."),
+    "grant_managers_only": _l("Only a manager can be allowed to approve demands."),
     "invitation_closed": _l("This invitation was already used, revoked or has expired."),
     "invitation_other_email": _l(
         "This invitation was sent to %(email)s. Log in with that address to accept it."
@@ -249,6 +250,10 @@ ACTIVITY = {
     "invitation.revoked": _l("revoked the invitation of %(email)s"),
     "api_token.created": _l("created the API token “%(name)s”"),
     "api_token.revoked": _l("revoked the API token “%(name)s”"),
+    "member.granted": _l("allowed %(email)s to approve demands"),
+    "member.grant_revoked": _l("no longer allows %(email)s to approve demands"),
+    "ladder.changed": _l("changed the collection ladder and its approvals"),
+    "payee.changed": _l("changed the IBAN debtors pay to from %(old)s to %(new)s"),
 }
 
 

@@ -25,6 +25,8 @@ ROLES = {
     WorkspaceKind.BUSINESS: ("owner", "manager", "viewer"),
     WorkspaceKind.LAW_FIRM: ("partner", "lawyer"),
 }
+# The role an owner can grant "may approve demands" to (tenants/permissions.py).
+GRANTEE_ROLE = "manager"
 # Roles that may manage members, invitations and API tokens.
 ADMIN_ROLES = frozenset({"owner", "partner"})
 # Roles that may change data (viewers only read).
@@ -80,6 +82,9 @@ class Member(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
+    # The owner's grant to a manager: approve or skip the letters waiting for approval
+    # (tenants/permissions.py says what it covers).
+    may_approve_demands: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")

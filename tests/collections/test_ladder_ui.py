@@ -8,6 +8,8 @@ from io import BytesIO
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 LADDER = "/settings/ladder"
 LETTERHEAD = "/settings/letterhead"
 DEFAULT_STEPS = [
@@ -132,6 +134,7 @@ def letterhead(**fields) -> dict:
         "contact_email": "Rosa@Example.com",
         "phone": "+34 600 000 000",
         "iban": "ES91 2100 0418 4502 0005 1332",
+        "password": PASSWORD,  # a new IBAN needs the owner's password again
         **fields,
     }
 

@@ -14,6 +14,7 @@ from tenants.db import reset_tenant, set_tenant
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service
 from web.api.problems import ApiError, problem, service_problem
+from web.permissions import kinds_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,6 +35,9 @@ def _authenticate():
         return _unauthorized()
     g.api_workspace = workspace
     g.tenant_token = set_tenant(workspace.id)
+    if workspace.kind not in kinds_of(request.endpoint or "", request.blueprints):
+        # Invoices and clients exist only in a business workspace (web/permissions.py).
+        return problem(404, "Not found", "This workspace has no such resource.")
     return None  # the token's last_used_at is committed with the request (web/transaction.py)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from tenants import db
 from tenants.clock import today_in_spain
 from tenants.models import Charge, Party
+from tenants.permissions import BUSINESS, CREDITORS
 from tenants.services.collections import cases, claims
 from tenants.services.errors import NotFound
 from tenants.services.receivables import invoices, late_payment
@@ -30,6 +31,7 @@ from web.api.problems import (
     text,
 )
 from web.api.spec import SPEC
+from web.permissions import only_in
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -174,6 +176,7 @@ def _client_fields(data: dict) -> dict:
 
 
 @bp.get("/clients")
+@only_in(BUSINESS)
 def list_clients():
     limit, offset, page = _page()
     search = _query_text("q")
@@ -188,6 +191,7 @@ def list_clients():
 
 
 @bp.post("/clients")
+@only_in(BUSINESS)
 def create_client():
     data = json_body(CLIENT_FIELDS)
     if "name" not in data:
@@ -199,11 +203,13 @@ def create_client():
 
 
 @bp.get("/clients/<int:client_id>")
+@only_in(BUSINESS)
 def get_client(client_id: int):
     return jsonify(_client_json(parties.get_party(path_id(client_id))))
 
 
 @bp.patch("/clients/<int:client_id>")
+@only_in(BUSINESS)
 def update_client(client_id: int):
     party = parties.get_party(path_id(client_id))
     data = json_body(CLIENT_FIELDS)
@@ -327,6 +333,7 @@ def _invoice_input(data: dict, current: Charge | None = None) -> invoices.Invoic
 
 
 @bp.get("/invoices")
+@only_in(BUSINESS)
 def list_invoices():
     limit, offset, page = _page()
     status = request.args.get("status")
@@ -346,6 +353,7 @@ def list_invoices():
 
 
 @bp.post("/invoices")
+@only_in(BUSINESS)
 def create_invoice():
     data = json_body(INVOICE_FIELDS)
     invoice = invoices.create_invoice(_invoice_input(data))
@@ -354,6 +362,7 @@ def create_invoice():
 
 
 @bp.get("/invoices/<int:invoice_id>")
+@only_in(BUSINESS)
 def get_invoice(invoice_id: int):
     invoice = invoices.get_invoice(path_id(invoice_id))
     as_of = _query_date("as_of")
@@ -368,6 +377,7 @@ def get_invoice(invoice_id: int):
 
 
 @bp.patch("/invoices/<int:invoice_id>")
+@only_in(BUSINESS)
 def update_invoice(invoice_id: int):
     invoice = invoices.get_invoice(path_id(invoice_id))
     data = json_body(INVOICE_FIELDS)
@@ -377,6 +387,7 @@ def update_invoice(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/pdf")
+@only_in(BUSINESS)
 def upload_pdf(invoice_id: int):
     invoice = invoices.get_invoice(path_id(invoice_id))
     if request.mimetype == "multipart/form-data":
@@ -405,6 +416,7 @@ def upload_pdf(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
+@only_in(BUSINESS)
 def record_payment(invoice_id: int):
     invoice = invoices.get_invoice(path_id(invoice_id))
     data = json_body(PAYMENT_FIELDS)
@@ -476,6 +488,7 @@ def _case_claim_json(claim: claims.Claim) -> dict:
 
 
 @bp.get("/cases/<int:case_id>/claim")
+@only_in(*CREDITORS)
 def get_case_claim(case_id: int):
     case = cases.get_case(path_id(case_id))
     on = _query_date("as_of") or today_in_spain()

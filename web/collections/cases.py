@@ -36,6 +36,7 @@ from web.labels import (
     STEP_LABELS,
 )
 from web.messages import apply_to_form, flash_error
+from web.permissions import requires
 from web.workspaces.forms import REQUIRED
 
 PROBLEM_STATUSES = {"failed", "bounced"}
@@ -361,6 +362,7 @@ def _act(case_id: int, form_name: str, action, done: str):
 
 
 @bp.post("/cases/<int:case_id>/pause")
+@requires("cases.work")
 def case_pause(case_id: int):
     return _act(
         case_id,
@@ -378,6 +380,7 @@ def case_pause(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/dispute")
+@requires("cases.work")
 def case_dispute(case_id: int):
     return _act(
         case_id,
@@ -390,6 +393,7 @@ def case_dispute(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/promise")
+@requires("cases.work")
 def case_promise(case_id: int):
     return _act(
         case_id,
@@ -408,6 +412,7 @@ def case_promise(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/notes")
+@requires("cases.work")
 def case_note(case_id: int):
     return _act(
         case_id,
@@ -420,6 +425,7 @@ def case_note(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/owner")
+@requires("cases.work")
 def case_owner(case_id: int):
     case = cases.get_case(case_id)
     form = owner_form(case, request.form)
@@ -435,6 +441,7 @@ def case_owner(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/resume")
+@requires("cases.work")
 def case_resume(case_id: int):
     cases.get_case(case_id)
     form = ActionForm()
@@ -458,6 +465,7 @@ def _charge_in_case(charge_id: int) -> Charge:
 
 
 @bp.post("/cases/charges/<int:charge_id>/pause")
+@requires("cases.work")
 def charge_pause(charge_id: int):
     charge = _charge_in_case(charge_id)
     case_id = charge.case_id
@@ -480,6 +488,7 @@ def charge_pause(charge_id: int):
 
 
 @bp.post("/cases/charges/<int:charge_id>/resume")
+@requires("cases.work")
 def charge_resume(charge_id: int):
     charge = _charge_in_case(charge_id)
     case_id = charge.case_id

@@ -36,6 +36,7 @@ from web.collections import bp
 from web.collections.cases import ActionForm, actor, render_case, today
 from web.labels import CHANNEL_LABELS, LETTER_KIND_LABELS, STEP_LABELS
 from web.messages import apply_to_form, flash_error, message_for
+from web.permissions import requires
 from web.workspaces.forms import REQUIRED
 
 # The PDF preview is shown in a frame of our own pages, and nothing else may frame it.
@@ -145,6 +146,7 @@ def _back_to() -> str:
 
 
 @bp.post("/cases/letters/<int:letter_id>/approve")
+@requires("letters.approve")
 def letter_approve(letter_id: int):
     return _letter_action(
         letter_id,
@@ -154,6 +156,7 @@ def letter_approve(letter_id: int):
 
 
 @bp.post("/cases/letters/<int:letter_id>/skip")
+@requires("letters.approve")
 def letter_skip(letter_id: int):
     return _letter_action(
         letter_id,
@@ -163,6 +166,7 @@ def letter_skip(letter_id: int):
 
 
 @bp.post("/cases/letters/<int:letter_id>/note")
+@requires("cases.work")
 def letter_note(letter_id: int):
     return _letter_action(
         letter_id,
@@ -182,6 +186,7 @@ def _selected_ids() -> list[int]:
 
 
 @bp.post("/cases/approvals/approve")
+@requires("letters.approve")
 def approve_selected():
     form = ActionForm()
     ids = _selected_ids()
@@ -276,6 +281,7 @@ def postal_tray_pdf():
 
 
 @bp.post("/cases/to-post/posted")
+@requires("cases.work")
 def postal_tray_posted():
     form = PostedForm()
     ids = _selected_ids()
@@ -301,6 +307,7 @@ def postal_tray_posted():
 
 
 @bp.post("/cases/letters/<int:letter_id>/acknowledgement")
+@requires("cases.work")
 def letter_acknowledgement_upload(letter_id: int):
     """The signed acknowledgement of receipt of a posted letter (a PDF scan)."""
     letter = letter_service.get_letter(letter_id)

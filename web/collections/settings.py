@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -24,22 +25,27 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from jobs.mail import queue_email
+from tenants.db import utcnow
 from tenants.models.collections import ANCHORS, CHANNELS, STEP_KINDS
 from tenants.services.collections import ladders
 from tenants.services.collections import letterhead as letterhead_service
 from tenants.services.errors import ServiceError
+from tenants.services.platform.workspaces import list_members
 from tenants.services.rentals.properties import PROVINCES
 from tenants.storage import DocumentStore
 from web import transaction
 from web.collections import bp
 from web.labels import ANCHOR_LABELS, CHANNEL_LABELS, STEP_LABELS
 from web.messages import apply_to_form, message_for
+from web.permissions import requires
 
 MAX_STEPS = 10
 NUMBER = _l("Write a whole number.")
@@ -119,6 +125,10 @@ class LetterheadForm(FlaskForm):
     )
     logo = FileField(_l("Logo (PNG or JPEG, at most 1 MB)"))
     remove_logo = BooleanField(_l("Remove the logo"))
+    password = PasswordField(
+        _l("Your password (only to change the IBAN)"),
+        description=_l("Debtors' money goes to this IBAN: changing it needs your password."),
+    )
 
 
 def _store() -> DocumentStore:
@@ -185,6 +195,7 @@ def _kept(entry) -> bool:
 
 
 @bp.route("/settings/ladder", methods=["GET", "POST"])
+@requires("ladder.edit")
 def ladder_settings():
     ladder = _workspace_ladder()
     if request.method == "GET":
@@ -210,6 +221,7 @@ def ladder_settings():
         try:
             ladders.update_ladder(
                 ladder.id,
+                actor=current_user.user,
                 name=form.name.data or "",
                 min_gap_days=form.min_gap_days.data,
                 payment_days=form.payment_days.data,
@@ -247,6 +259,7 @@ def _letterhead_form() -> LetterheadForm:
 
 
 @bp.route("/settings/letterhead", methods=["GET", "POST"])
+@requires("letterhead.edit")
 def letterhead_settings():
     if request.method == "GET":
         return render_template("collections/letterhead.html", form=_letterhead_form())
@@ -258,8 +271,10 @@ def letterhead_settings():
             content = upload.read() if upload else b""
             if content:
                 letterhead_service.check_logo(content)
-            letterhead_service.update_letterhead(
+            payee_change = letterhead_service.update_letterhead(
                 g.workspace,
+                actor=current_user.user,
+                password=form.password.data or "",
                 legal_name=form.legal_name.data,
                 tax_id=form.tax_id.data,
                 street=form.street.data,
@@ -278,9 +293,32 @@ def letterhead_settings():
         except ServiceError as error:
             apply_to_form(form, error)
         else:
+            if payee_change:
+                _tell_owners(payee_change)
             flash(_("The letterhead is saved. New letters carry it."), "success")
             return redirect(url_for(".letterhead_settings"))
     return render_template("collections/letterhead.html", form=form), 422
+
+
+def _tell_owners(change: letterhead_service.PayeeChange) -> None:
+    """Every owner hears of a new payee IBAN, in their language: if it was not them, they can
+    act before a debtor pays someone else."""
+    stamp = utcnow().isoformat()
+    for member in list_members():
+        if member.role != "owner":
+            continue
+        queue_email(
+            "payee_changed",
+            to=member.user.email,
+            language=member.user.language,
+            key=f"payee-changed/{g.workspace.id}/{stamp}/{member.user_id}",
+            tenant_id=g.workspace.id,
+            workspace=g.workspace,
+            changed_by=current_user.user,
+            old=letterhead_service.mask_iban(change.old),
+            new=letterhead_service.mask_iban(change.new),
+            link=current_app.config["BASE_URL"].rstrip("/") + url_for(".letterhead_settings"),
+        )
 
 
 @bp.get("/settings/letterhead/logo")

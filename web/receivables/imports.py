@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -29,6 +29,7 @@ from tenants.storage import DocumentStore
 from web.job_runs import describe_failure
 from web.labels import INVOICE_IMPORT_FIELD_LABELS
 from web.messages import apply_to_form, message_for
+from web.permissions import requires
 from web.receivables import bp
 
 RUN_KIND = "invoice_import"
@@ -59,11 +60,6 @@ def _mapping_form_class():
 
 
 MappingForm = _mapping_form_class()
-
-
-def _require_writer() -> None:
-    if not g.member.can_write:
-        abort(403)
 
 
 def _store() -> DocumentStore:
@@ -121,8 +117,8 @@ def _stored_table(sha256: str) -> invoice_import.Table | None:
 
 
 @bp.route("/invoices/import", methods=["GET", "POST"])
+@requires("invoices.write", also_to_read=True)
 def invoice_import_upload():
-    _require_writer()
     form = UploadForm()
     if request.method != "POST":
         return _upload_page(form)
@@ -142,8 +138,8 @@ def invoice_import_upload():
 
 
 @bp.post("/invoices/import/start")
+@requires("invoices.write")
 def invoice_import_start():
-    _require_writer()
     form = MappingForm()
     sha256 = _unsign(form.sha256.data)
     table = _stored_table(sha256) if form.validate_on_submit() else None

@@ -39,6 +39,7 @@ from web.labels import (
     REGIME_LABELS,
 )
 from web.messages import apply_to_form, warning_text
+from web.permissions import requires
 from web.receivables import bp
 from web.workspaces.forms import REQUIRED
 
@@ -197,6 +198,7 @@ def invoice_list():
 
 
 @bp.route("/invoices/new", methods=["GET", "POST"])
+@requires("invoices.write")
 def invoice_new():
     form = _invoice_form()
     if request.method != "POST":
@@ -218,6 +220,7 @@ def invoice_new():
 
 
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
+@requires("invoices.write")
 def invoice_edit(invoice_id: int):
     invoice = invoice_service.get_invoice(invoice_id)  # 404 for another tenant's id
     if request.method != "POST":
@@ -329,6 +332,7 @@ def _action(invoice_id: int, form_name: str, form: FlaskForm, act, done: str):
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
+@requires("invoices.write")
 def invoice_payment(invoice_id: int):
     form = PaymentForm()
 
@@ -345,6 +349,7 @@ def invoice_payment(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/credit-notes")
+@requires("invoices.write")
 def invoice_credit_note(invoice_id: int):
     form = CreditNoteForm(prefix="credit")  # its fields do not clash with the payment's
 
@@ -360,6 +365,7 @@ def invoice_credit_note(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/dispute")
+@requires("invoices.write")
 def invoice_dispute(invoice_id: int):
     form = DisputeForm()
 
@@ -370,6 +376,7 @@ def invoice_dispute(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/undispute")
+@requires("invoices.write")
 def invoice_undispute(invoice_id: int):
     return _action(
         invoice_id,
@@ -381,6 +388,7 @@ def invoice_undispute(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/write-off")
+@requires("invoices.write")
 def invoice_write_off(invoice_id: int):
     return _action(
         invoice_id,
@@ -392,6 +400,7 @@ def invoice_write_off(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/attachment")
+@requires("invoices.write")
 def invoice_attachment(invoice_id: int):
     form = AttachmentForm()
 

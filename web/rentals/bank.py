@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import bank_import
 from web.messages import apply_to_form, flash_error, message_for
+from web.permissions import requires
 from web.rentals import bp
 
 MAX_STATEMENT_MB = 5  # a year of a busy account is well under 1 MB
@@ -64,6 +65,7 @@ def _statements_page(form: StatementUploadForm, status: int = 200, row_errors=()
 
 
 @bp.route("/bank", methods=["GET", "POST"])
+@requires("rent_book.write")
 def bank():
     form = StatementUploadForm()
     if request.method != "POST":  # GET and HEAD
@@ -112,6 +114,7 @@ def _back_to(statement_id: int, line_id: int | None = None):
 
 
 @bp.post("/bank/lines/<int:line_id>/book")
+@requires("rent_book.write")
 def bank_book_line(line_id: int):
     statement_id = bank_import.get_line(line_id).statement_id  # another tenant's id: 404
     form = BookLineForm()
@@ -128,6 +131,7 @@ def bank_book_line(line_id: int):
 
 
 @bp.post("/bank/lines/<int:line_id>/ignore")
+@requires("rent_book.write")
 def bank_ignore_line(line_id: int):
     statement_id = bank_import.get_line(line_id).statement_id
     try:
@@ -140,6 +144,7 @@ def bank_ignore_line(line_id: int):
 
 
 @bp.post("/bank/<int:statement_id>/book-exact")
+@requires("rent_book.write")
 def bank_book_exact(statement_id: int):
     try:
         booked = bank_import.book_all_exact(statement_id)

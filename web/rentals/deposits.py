@@ -18,6 +18,7 @@ from tenants.services.receivables import payments
 from tenants.services.rentals import deposits, leases
 from web.labels import DEDUCTION_KIND_LABELS, REGION_LABELS, choices
 from web.messages import flash_error
+from web.permissions import requires
 from web.rentals import bp
 from web.rentals.leases import REQUIRED, act_on_lease, lease_section, warning_messages
 
@@ -110,6 +111,7 @@ def _back(lease) -> str:
 
 
 @bp.post("/leases/<int:lease_id>/deposit/lodgement")
+@requires("rent_book.write")
 def deposit_lodgement(lease_id: int):
     lease, deposit = _deposit(lease_id)
     return _act(
@@ -126,6 +128,7 @@ def deposit_lodgement(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/deposit/deductions")
+@requires("rent_book.write")
 def deposit_deduction(lease_id: int):
     lease, deposit = _deposit(lease_id)
     return _act(
@@ -142,6 +145,7 @@ def deposit_deduction(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/deposit/unpaid-rent")
+@requires("rent_book.write")
 def deposit_take_unpaid_rent(lease_id: int):
     lease, deposit = _deposit(lease_id)
     try:
@@ -157,6 +161,7 @@ def deposit_take_unpaid_rent(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/deposit/keys")
+@requires("rent_book.write")
 def deposit_keys(lease_id: int):
     lease, deposit = _deposit(lease_id)
     return _act(
@@ -170,6 +175,7 @@ def deposit_keys(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/deposit/return")
+@requires("rent_book.write")
 def deposit_return(lease_id: int):
     lease, deposit = _deposit(lease_id)
     return _act(

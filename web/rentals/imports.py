@@ -8,7 +8,7 @@ confirm step imports exactly the file that was previewed and no other.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, render_template, request
+from flask import Response, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,6 +28,7 @@ from web.labels import (
     UPDATE_CLAUSE_LABELS,
 )
 from web.messages import apply_to_form, message_for
+from web.permissions import requires
 from web.rentals import bp
 from web.rentals.leases import eur, warning_messages
 
@@ -53,11 +54,6 @@ def _language() -> str:
 def _signer() -> URLSafeTimedSerializer:
     salt = f"rent-book-import/{g.workspace.id}/{current_user.id}"
     return URLSafeTimedSerializer(current_app.secret_key, salt=salt)
-
-
-def _require_writer() -> None:
-    if not g.member.can_write:
-        abort(403)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -130,8 +126,8 @@ def import_template():
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@requires("rent_book.write", also_to_read=True)
 def import_upload():
-    _require_writer()
     form = ImportForm()
     if request.method != "POST":  # GET or HEAD
         return _upload_page(form)
@@ -149,8 +145,8 @@ def import_upload():
 
 
 @bp.post("/import/confirm")
+@requires("rent_book.write")
 def import_confirm():
-    _require_writer()
     try:
         text = _signer().loads("".join(request.form.getlist("payload")), max_age=PAYLOAD_MAX_AGE)
     except BadSignature:  # altered, expired, for another workspace or user, or missing

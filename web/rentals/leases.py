@@ -53,6 +53,7 @@ from web.labels import (
     choices,
 )
 from web.messages import apply_to_form, flash_error, warning_text
+from web.permissions import requires
 from web.rentals import bp
 
 REQUIRED = InputRequired(message=_l("This field is required."))
@@ -318,6 +319,7 @@ def _apply_lease_error(form: LeaseForm, error: ServiceError) -> None:
 
 
 @bp.route("/leases/new", methods=["GET", "POST"])
+@requires("rent_book.write")
 def lease_new():
     form = _lease_form()
     if request.method != "POST":  # GET or HEAD
@@ -435,6 +437,7 @@ def act_on_lease(lease, form_name: str, form, action, done: str, anchor: str | N
 
 
 @bp.post("/leases/<int:lease_id>/payments")
+@requires("rent_book.write")
 def lease_record_payment(lease_id: int):
     lease = leases.get_lease(lease_id)
     return act_on_lease(
@@ -453,6 +456,7 @@ def lease_record_payment(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/charges")
+@requires("rent_book.write")
 def lease_generate_charges(lease_id: int):
     """What the daily job does, now: useful right after adding a lease."""
     lease = leases.get_lease(lease_id)
@@ -466,6 +470,7 @@ def lease_generate_charges(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/charges/other")
+@requires("rent_book.write")
 def lease_add_charge(lease_id: int):
     lease = leases.get_lease(lease_id)
     return act_on_lease(
@@ -483,6 +488,7 @@ def lease_add_charge(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/end")
+@requires("rent_book.write")
 def lease_end(lease_id: int):
     lease = leases.get_lease(lease_id)
     return act_on_lease(
@@ -497,6 +503,7 @@ def lease_end(lease_id: int):
 
 
 @bp.post("/leases/<int:lease_id>/statement")
+@requires("rent_book.write")
 def lease_send_statement(lease_id: int):
     """A statement of account to each renter, by the letters' usual way (at most one a day)."""
     lease = leases.get_lease(lease_id)
@@ -539,11 +546,13 @@ def _decide(update_id: int, confirm: bool):
 
 
 @bp.post("/rent-updates/<int:update_id>/confirm")
+@requires("rent_book.write")
 def rent_update_confirm(update_id: int):
     return _decide(update_id, confirm=True)
 
 
 @bp.post("/rent-updates/<int:update_id>/dismiss")
+@requires("rent_book.write")
 def rent_update_dismiss(update_id: int):
     return _decide(update_id, confirm=False)
 

@@ -21,6 +21,7 @@ from wtforms.validators import Length
 
 from tenants import db
 from tenants.models import Lease, LeaseParty
+from tenants.permissions import CREDITORS
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import parties as party_service
 from tenants.services.rentals.properties import PROVINCES, normalise_province
@@ -32,6 +33,7 @@ from web.labels import (
     choices,
 )
 from web.messages import apply_to_form
+from web.permissions import only_in, requires
 from web.rentals import bp
 from web.workspaces.forms import REQUIRED
 
@@ -109,6 +111,8 @@ def lease_href(lease_id: int) -> str:
 
 
 @bp.route("/parties", methods=["GET", "POST"])
+@only_in(*CREDITORS)
+@requires("parties.write")
 def parties_list():
     if request.method == "POST":
         return party_new()
@@ -124,6 +128,8 @@ def parties_list():
 
 
 @bp.route("/parties/new", methods=["GET", "POST"])
+@only_in(*CREDITORS)
+@requires("parties.write")
 def party_new():
     form = _party_form()
     if form.validate_on_submit():
@@ -136,6 +142,8 @@ def party_new():
 
 
 @bp.route("/parties/<int:party_id>", methods=["GET", "POST"])
+@only_in(*CREDITORS)
+@requires("parties.write")
 def party_detail(party_id: int):
     party = party_service.get_party(party_id)  # 404 for another tenant's id, before any change
     form = _party_form(obj=party)

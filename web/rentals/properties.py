@@ -14,6 +14,7 @@ from tenants.services.errors import ServiceError
 from tenants.services.rentals import properties as property_service
 from web.labels import UNIT_USE_LABELS, choices
 from web.messages import apply_to_form
+from web.permissions import requires
 from web.rentals import bp
 from web.workspaces.forms import REQUIRED
 
@@ -80,6 +81,7 @@ def _list_page(form: PropertyForm, status: int = 200):
 
 
 @bp.route("/properties", methods=["GET", "POST"])
+@requires("rent_book.write")
 def properties_list():
     form = _property_form()
     if request.method != "POST":  # GET or HEAD
@@ -119,6 +121,7 @@ def property_detail(property_id: int):
 
 
 @bp.post("/properties/<int:property_id>/units")
+@requires("rent_book.write")
 def unit_add(property_id: int):
     property_service.get_property(property_id)  # 404 before anything else for another tenant's id
     form = UnitForm()

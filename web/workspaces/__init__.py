@@ -4,12 +4,14 @@ An unknown slug, a workspace the user does not belong to, and another workspace'
 answer 404, so nothing reveals what exists elsewhere.
 """
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from tenants.db import reset_tenant, set_tenant
+from tenants.permissions import NotAllowed
 from tenants.services.platform import workspaces as ws_service
 from web.extensions import login_manager
+from web.permissions import authorise, forbidden_page, may
 
 bp = Blueprint("ws", __name__, url_prefix="/w/<slug>")
 
@@ -38,8 +40,15 @@ def _enter_workspace():
         abort(404)
     g.workspace = workspace
     g.member = member
-    if request.method not in ("GET", "HEAD") and not member.can_write:
-        abort(403)
+    authorise(workspace, member)
+
+
+bp.app_errorhandler(NotAllowed)(forbidden_page)  # a service's refusal too, wherever raised
+
+
+@bp.app_context_processor
+def _permissions():
+    return {"may": may}  # templates show a button only to who may press it
 
 
 @bp.teardown_request
@@ -47,11 +56,6 @@ def _leave_workspace(exc):
     token = g.pop("tenant_token", None)
     if token is not None:
         reset_tenant(token)
-
-
-def require_admin() -> None:
-    if not g.member.can_admin:
-        abort(403)
 
 
 from web.collections import bp as collections_bp  # noqa: E402 - nested like the rent book

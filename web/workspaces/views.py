@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from jobs.enqueue import enqueue_after_commit
 from jobs.invitations import deliver_invitations
-from tenants import db
+from tenants import db, permissions
 from tenants.clock import today_in_spain
 from tenants.models import JobRun, WorkspaceKind
 from tenants.services.errors import NotFound, ServiceError
@@ -20,8 +20,10 @@ from tenants.services.receivables import business_dashboard
 from tenants.services.rentals import rent_dashboard
 from web import transaction
 from web.job_runs import describe_failure
+from web.labels import ACTION_LABELS, ROLE_NAMES
 from web.messages import apply_to_form, flash_error, message_for
-from web.workspaces import bp, require_admin
+from web.permissions import requires
+from web.workspaces import bp
 from web.workspaces.forms import ApiTokenForm, InviteForm, RoleForm, role_choices
 
 MAX_INVITES_AT_ONCE = 50
@@ -46,9 +48,23 @@ def dashboard():
 # --- members and invitations --------------------------------------------------------------
 
 
+def _matrix() -> list[dict]:
+    """The permission table for this kind of workspace, as the members page shows it."""
+    return [
+        {
+            "label": ACTION_LABELS[action],
+            "roles": {role: permissions.role_may(role, action) for role in g.workspace.roles},
+            "grantable": permissions.ACTIONS[action].grantable,
+        }
+        for action in permissions.actions_of(g.workspace.kind)
+    ]
+
+
 def _members_page(form: InviteForm, status: int = 200, run: JobRun | None = None):
     return render_template(
         "workspaces/members.html",
+        matrix=_matrix(),
+        role_names=ROLE_NAMES,
         form=form,
         members=ws_service.list_members(),
         invitations=ws_service.list_open_invitations(),
@@ -75,8 +91,8 @@ def members():
 
 
 @bp.post("/members")
+@requires("members.manage")
 def invite():
-    require_admin()
     form = InviteForm()
     form.role.choices = role_choices(g.workspace)
     if not form.validate_on_submit():
@@ -104,8 +120,8 @@ def invite():
 
 
 @bp.post("/members/<int:member_id>/role")
+@requires("members.manage")
 def change_role(member_id: int):
-    require_admin()
     form = _role_form()
     ws_service.get_member(member_id)  # 404 before anything else for another tenant's id
     if form.validate_on_submit():
@@ -118,9 +134,26 @@ def change_role(member_id: int):
     return redirect(url_for("ws.members"))
 
 
+@bp.post("/members/<int:member_id>/approve-demands")
+@requires("members.manage")
+def set_demand_grant(member_id: int):
+    ws_service.get_member(member_id)
+    granted = request.form.get("granted") == "yes"
+    try:
+        ws_service.set_demand_grant(current_user.user, member_id, granted)
+    except ServiceError as error:
+        flash_error(error)
+    else:
+        if granted:
+            flash(_("This manager may now approve and skip demands."), "success")
+        else:
+            flash(_("Only the owners approve demands again."), "success")
+    return redirect(url_for("ws.members"))
+
+
 @bp.post("/members/<int:member_id>/remove")
+@requires("members.manage")
 def remove_member(member_id: int):
-    require_admin()
     ws_service.get_member(member_id)
     try:
         ws_service.remove_member(g.workspace, current_user.user, member_id)
@@ -132,8 +165,8 @@ def remove_member(member_id: int):
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
+@requires("members.manage")
 def revoke_invitation(invitation_id: int):
-    require_admin()
     ws_service.revoke_invitation(current_user.user, invitation_id)
     flash(_("The invitation has been revoked."), "success")
     return redirect(url_for("ws.members"))
@@ -143,8 +176,8 @@ def revoke_invitation(invitation_id: int):
 
 
 @bp.route("/settings/api-tokens", methods=["GET", "POST"])
+@requires("tokens.manage", also_to_read=True)
 def api_tokens():
-    require_admin()
     form = ApiTokenForm()
     new_secret = None
     status = 200
@@ -168,8 +201,8 @@ def api_tokens():
 
 
 @bp.post("/settings/api-tokens/<int:token_id>/revoke")
+@requires("tokens.manage")
 def revoke_api_token(token_id: int):
-    require_admin()
     ws_service.revoke_api_token(current_user.user, token_id)
     flash(_("The token has been revoked. Programs using it can no longer connect."), "success")
     return redirect(url_for("ws.api_tokens"))

@@ -14,10 +14,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from tenants import permissions
 from tenants.db import session
-from tenants.models import Ladder, LadderStep
+from tenants.models import Ladder, LadderStep, User
 from tenants.models.collections import ANCHORS, CHANNELS, STEP_KINDS
 from tenants.services.errors import ServiceError
+from tenants.services.platform.workspaces import record_activity
 
 MAX_DELAY_DAYS = 365
 MAX_GAP_DAYS = 60
@@ -108,6 +110,7 @@ class StepInput:
 def update_ladder(
     ladder_id: int,
     *,
+    actor: User,
     name: str,
     min_gap_days: int,
     payment_days: int,
@@ -116,7 +119,10 @@ def update_ladder(
     steps: list[StepInput],
 ) -> Ladder:
     """Replace the ladder's settings and steps after checking them all (nothing changes on
-    an error). Steps run in the order given; their delays must not go back in time."""
+    an error). Steps run in the order given; their delays must not go back in time. Only the
+    owner may (tenants/permissions.py); the change is on the activity log, with the steps that
+    wait for approval before and after."""
+    permissions.check(actor, "ladder.edit")
     ladder = session.scalar(select(Ladder).where(Ladder.id == ladder_id))
     if ladder is None:
         from tenants.services.errors import NotFound
@@ -149,6 +155,7 @@ def update_ladder(
         if offset < previous:
             raise ServiceError("ladder_goes_back", f"{field}-delay_days")
         previous = offset
+    approvals_before = _approval_steps(ladder)
     ladder.name = name[:80]
     ladder.min_gap_days = min_gap_days
     ladder.payment_days = payment_days
@@ -165,4 +172,15 @@ def update_ladder(
     for row in existing.values():
         ladder.steps.remove(row)
     session.flush()
+    record_activity(
+        actor,
+        "ladder.changed",
+        steps=[s.kind for s in ladder.steps],
+        approvals_before=approvals_before,
+        approvals_after=_approval_steps(ladder),
+    )
     return ladder
+
+
+def _approval_steps(ladder: Ladder) -> list[str]:
+    return [s.kind for s in ladder.steps if s.needs_approval]

@@ -7,10 +7,13 @@ real PNG or JPEG of at most 1 MB, whatever its name or the browser's content typ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from stdnum import iban as iban_check
 
+from tenants import permissions
 from tenants.db import session
-from tenants.models import Workspace
+from tenants.models import User, Workspace
 from tenants.services.errors import ServiceError
 from tenants.services.rentals.parties import check_tax_id
 from tenants.services.rentals.properties import normalise_province
@@ -28,6 +31,19 @@ LIMITS = {
 }
 
 
+@dataclass(frozen=True)
+class PayeeChange:
+    """The IBAN debtors pay to changed: the caller tells every owner (an email after commit)."""
+
+    old: str
+    new: str
+
+
+def mask_iban(iban: str) -> str:
+    """Enough to recognise an IBAN, not to use it: its last four characters."""
+    return f"•••• {iban[-4:]}" if iban else "—"
+
+
 def check_logo(content: bytes) -> None:
     """A PNG or a JPEG of at most 1 MB (by its first bytes, not its name)."""
     if len(content) > MAX_LOGO_BYTES:
@@ -43,6 +59,8 @@ def logo_type(content: bytes) -> str:
 def update_letterhead(
     workspace: Workspace,
     *,
+    actor: User,
+    password: str = "",
     legal_name: str,
     tax_id: str,
     street: str,
@@ -53,10 +71,19 @@ def update_letterhead(
     phone: str,
     iban: str,
     logo_sha256: str | None = None,
-) -> Workspace:
+) -> PayeeChange | None:
     """Replace the letterhead. `logo_sha256` (a stored DocumentStore document already checked
-    with `check_logo`) replaces the logo when given; None keeps the current one."""
-    from tenants.services.platform.accounts import normalise_email  # accounts imports workspaces
+    with `check_logo`) replaces the logo when given; None keeps the current one.
+
+    The IBAN is where debtors' money goes: only the owner changes it, with their password
+    typed again, and the change goes on the activity log (masked). Returns the change then."""
+    from tenants.services.platform.accounts import (  # accounts imports workspaces
+        check_password,
+        normalise_email,
+    )
+    from tenants.services.platform.workspaces import record_activity
+
+    permissions.check(actor, "letterhead.edit")
 
     values = {
         "legal_name": (legal_name or "").strip(),
@@ -86,6 +113,14 @@ def update_letterhead(
     compact_iban = iban_check.compact(iban or "")
     if compact_iban and not iban_check.is_valid(compact_iban):
         raise ServiceError("iban_invalid", "iban")
+    change = None
+    if compact_iban != workspace.iban:
+        permissions.check(actor, "payee.edit")
+        check_password(actor, password, "password")
+        change = PayeeChange(old=workspace.iban, new=compact_iban)
+        record_activity(
+            actor, "payee.changed", old=mask_iban(change.old), new=mask_iban(change.new)
+        )
     for field, value in values.items():
         setattr(workspace, field, value)
     workspace.tax_id = compact_tax_id or ""
@@ -94,7 +129,7 @@ def update_letterhead(
     if logo_sha256 is not None:
         workspace.logo_sha256 = logo_sha256
     session.flush()
-    return workspace
+    return change
 
 
 def remove_logo(workspace: Workspace) -> None:

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tenants import outbox
+from tenants import outbox, permissions
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Case, Lease, Letter, Party, User
 from tenants.services.collections import cases
@@ -260,6 +260,8 @@ def _waiting(letter_id: int) -> Letter:
 
 
 def approve(letter_id: int, actor: User, note: str = "") -> Letter:
+    """Send a letter that waits for approval: the owner's, or a manager's they granted it to."""
+    permissions.check(actor, "letters.approve")
     letter = _waiting(letter_id)
     now = utcnow()
     for one in [letter, *copies_of(letter)]:
@@ -286,6 +288,7 @@ def approve_many(letter_ids: list[int], actor: User) -> int:
 
 def skip(letter_id: int, actor: User, note: str = "") -> Letter:
     """Do not send this step's letter; the ladder goes on to the next step in due time."""
+    permissions.check(actor, "letters.approve")
     letter = _waiting(letter_id)
     for one in [letter, *copies_of(letter)]:
         one.status = "skipped"

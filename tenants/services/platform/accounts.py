@@ -140,9 +140,14 @@ def set_password(user: User, new_password: str) -> None:
     revoke_all_sessions(user.id)
 
 
+def check_password(user: User, password: str, field: str = "current_password") -> None:
+    """The user's own password again, before something that must be them (ServiceError)."""
+    if not sec.verify_password(user.password_hash, password or ""):
+        raise ServiceError("password_wrong", field)
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    if not sec.verify_password(user.password_hash, current_password or ""):
-        raise ServiceError("password_wrong", "current_password")
+    check_password(user, current_password)
     set_password(user, new_password)
 
 

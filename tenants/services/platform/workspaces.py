@@ -18,7 +18,7 @@ from tenants.models import (
     Workspace,
     WorkspaceKind,
 )
-from tenants.models.workspaces import ROLES
+from tenants.models.workspaces import GRANTEE_ROLE, ROLES
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import secrets as sec
 
@@ -111,7 +111,25 @@ def change_role(workspace: Workspace, actor: User, member_id: int, role: str) ->
     if member.role == workspace.roles[0] and role != member.role and not _others_with_role(member):
         raise ServiceError("last_owner", "role")
     member.role = role
+    if role != GRANTEE_ROLE:
+        member.may_approve_demands = False  # the grant is a manager's; it does not follow
     record_activity(actor, "member.role_changed", email=member.user.email, role=role)
+    return member
+
+
+def set_demand_grant(actor: User, member_id: int, granted: bool) -> Member:
+    """The owner lets a manager approve and skip the letters waiting for approval (or stops)."""
+    from tenants import permissions  # permissions imports the models this module uses
+
+    permissions.check(actor, "members.manage")
+    member = get_member(member_id)
+    if member.role != GRANTEE_ROLE:
+        raise ServiceError("grant_managers_only")
+    if member.may_approve_demands != granted:
+        member.may_approve_demands = granted
+        action = "member.granted" if granted else "member.grant_revoked"
+        record_activity(actor, action, email=member.user.email)
+    session.flush()
     return member
 
 

@@ -115,7 +115,7 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
 
     from jobs.rentals import today_in_spain
     from tenants import db
-    from tenants.models import Case, Charge, User
+    from tenants.models import Case, Charge, Member, User
     from tenants.services.collections import cases, letters
     from tenants.storage import DocumentStore
 
@@ -136,7 +136,13 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
         context={},
         total=Decimal("440"),
     )
-    owner = db.session.scalars(select(User).order_by(User.id)).first()
+    # The workspace's owner approves (approving is the owner's: tenants/permissions.py).
+    owner = db.session.scalars(
+        select(User)
+        .join(Member, Member.user_id == User.id)
+        .where(Member.role == "owner")
+        .order_by(Member.id)
+    ).first()
     letters.approve(letter.id, owner)
     letters.mark_posted(
         [letter.id], posted_on=today, tracking={letter.id: f"{tag}-track"}, actor=owner, today=today

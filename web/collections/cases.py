@@ -40,7 +40,7 @@ from web.permissions import requires
 from web.workspaces.forms import REQUIRED
 
 PROBLEM_STATUSES = {"failed", "bounced"}
-PROBLEM_EVENTS = {"letter_failed", "letter_bounced", "promise_broken"}
+PROBLEM_EVENTS = {"letter_failed", "letter_render_failed", "letter_bounced", "promise_broken"}
 
 # One sentence per timeline event; a second key when an optional detail is there.
 EVENT_TEXT = {
@@ -75,6 +75,10 @@ EVENT_TEXT = {
     "letter_to_post": _l("%(letter)s is ready to print and post by %(channel)s."),
     "letter_sent": _l("%(letter)s sent by email to %(to)s."),
     "letter_failed": _l("%(letter)s could not be sent: %(error)s"),
+    "letter_render_failed": _l("%(letter)s could not be prepared: %(error)s"),
+    "letter_render_failed+final": _l(
+        "%(letter)s could not be prepared and will not be tried again: %(error)s"
+    ),
     "letter_bounced": _l("%(letter)s did not arrive (bounced): %(error)s"),
     "letter_approved": _l("%(letter)s approved."),
     "letter_skipped": _l("%(letter)s skipped: it will not be sent."),
@@ -199,6 +203,8 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
         key = f"{key}+amount"
     if detail.get("tracking") and f"{key}+tracking" in EVENT_TEXT:
         key = f"{key}+tracking"
+    if detail.get("final") and f"{key}+final" in EVENT_TEXT:
+        key = f"{key}+final"
     if key == "owner_changed" and not detail.get("owner"):
         key = "owner_changed+nobody"
     template = EVENT_TEXT.get(key)

@@ -28,6 +28,7 @@ from tenants.services.collections import cases, letters
 from tenants.storage import DocumentStore
 
 RENDER_TIMEOUT = 120  # WeasyPrint on a long statement takes seconds, not minutes
+MAX_RENDER_ATTEMPTS = 5  # a first job's 4 tries, then one more asked by the sweep
 SEND_TIMEOUT = 120
 
 
@@ -71,18 +72,36 @@ def warm_up() -> None:
 @job(LETTERS, timeout=RENDER_TIMEOUT)
 def render_letter(tenant_id: int, letter_id: int) -> str | None:
     """Build the letter's context, render its PDF/A, archive it, and let it go on its way
-    (approval, email, or the postal tray). Returns the PDF's SHA-256, None if nothing to do."""
-    letter = letters.lock_letter(letter_id)
-    if letter is None or letter.pdf_sha256 or letter.status != "rendering":
-        return None  # a letter is rendered once; a cancelled one not at all
+    (approval, email, or the postal tray). Returns the PDF's SHA-256, None if nothing to do.
+
+    Each try is counted before it starts; a letter whose rendering keeps failing ends `failed`
+    at MAX_RENDER_ATTEMPTS, with the reason on its case's timeline, and is asked for no more."""
+    letter = _letter_to_render(letter_id)
+    if letter is None:
+        return None
+    if letter.render_attempts >= MAX_RENDER_ATTEMPTS:  # the earlier tries died without a word
+        letters.mark_render_failed(letter, "rendering interrupted", final=True)
+        return None
+    # Committed before the try: a rendering that kills its worker (out of memory, killed by
+    # the worker past its timeout) counts too. The lock is taken again for the rendering.
+    letter.render_attempts += 1
+    db.session.commit()
+    letter = _letter_to_render(letter_id)
+    if letter is None:
+        return None
     # Imported here: WeasyPrint loads only in the workers that render, not in every process
     # that enqueues a letter job (the web app, the sweep).
     from letters import compose
 
-    now = utcnow()
-    context = build_context(letter, now, store=_store(), base_url=_base_url())
-    rendered = compose.render_letter(context, letter.language, now=now)
-    sha256 = _store().put(rendered.pdf)
+    try:
+        now = utcnow()
+        context = build_context(letter, now, store=_store(), base_url=_base_url())
+        rendered = compose.render_letter(context, letter.language, now=now)
+        sha256 = _store().put(rendered.pdf)
+    except Exception as exc:
+        if _render_failed(letter_id, exc):
+            return None  # failed for good: an outcome, not an error to retry
+        raise  # RQ tries again
     letters.mark_rendered(
         letter,
         pdf_sha256=sha256,
@@ -91,6 +110,26 @@ def render_letter(tenant_id: int, letter_id: int) -> str | None:
         total=context.get("total"),
     )
     return sha256
+
+
+def _letter_to_render(letter_id: int) -> Letter | None:
+    """The letter, locked, if it still waits for its PDF (a cancelled one is not rendered)."""
+    letter = letters.lock_letter(letter_id)
+    if letter is None or letter.pdf_sha256 or letter.status != "rendering":
+        return None
+    return letter
+
+
+def _render_failed(letter_id: int, exc: Exception) -> bool:
+    """Put the failure on the timeline and commit it. True when the letter failed for good
+    (its tries reached the cap) or no longer waits for rendering."""
+    db.session.rollback()
+    letter = _letter_to_render(letter_id)
+    final = letter is None or letter.render_attempts >= MAX_RENDER_ATTEMPTS
+    if letter is not None:
+        letters.mark_render_failed(letter, f"{type(exc).__name__}: {exc}", final=final)
+    db.session.commit()
+    return final
 
 
 def _letter_email(tenant_id: int, letter: Letter) -> Email:
@@ -107,6 +146,9 @@ def _letter_email(tenant_id: int, letter: Letter) -> Email:
         tenant_id=tenant_id,
         attachment_sha256=letter.pdf_sha256,
         attachment_name=f"{reference}.pdf",
+        to_name=letter.party.name,
+        from_name=workspace.letterhead_name,
+        reply_to=workspace.contact_email or "",
         letter=letter,
         creditor=workspace.letterhead_name,
         contact_email=workspace.contact_email,
@@ -133,8 +175,14 @@ def deliver_letter(tenant_id: int, letter_id: int) -> str | None:
         return letter.status
     # The Email row is committed before the send: every attempt, whichever job makes it,
     # sends that one row (with the same Message-ID) under its lock in deliver_now.
-    email = _letter_email(tenant_id, letter)
-    db.session.commit()
+    try:
+        email = _letter_email(tenant_id, letter)
+        db.session.commit()
+    except Exception as exc:
+        # Our own template and the letter's data: the same letter fails the same way every
+        # time, so it fails now, for a person to see, instead of being asked for forever.
+        db.session.rollback()
+        return _after_failure(letter_id, f"{type(exc).__name__}: {exc}", refused=False, final=True)
     # Locked again through the send: a payment cancelling the letter waits for it to leave.
     letter = letters.lock_letter(letter_id)
     if letter.status != "sending":
@@ -153,15 +201,16 @@ def deliver_letter(tenant_id: int, letter_id: int) -> str | None:
     return letter.status
 
 
-def _after_failure(letter_id: int, error: str, *, refused: bool) -> str | None:
-    """Put the failure on the timeline and commit it; raise for RQ when a retry may help."""
+def _after_failure(letter_id: int, error: str, *, refused: bool, final: bool = False) -> str | None:
+    """Put the failure on the timeline and commit it; raise for RQ when a retry may help.
+    The letter fails for good when `final`, or when its email has had MAX_EMAIL_ATTEMPTS."""
     letter = letters.lock_letter(letter_id)  # deliver_now's commit released the lock
     if letter is None or letter.status != "sending":
         db.session.commit()
         return None
     letters.mark_failed(letter, error, bounced=refused)
     email = db.session.scalar(select(Email).where(Email.idempotency_key == f"letter:{letter.id}"))
-    given_up = email is not None and email.attempts >= MAX_EMAIL_ATTEMPTS
+    given_up = final or (email is not None and email.attempts >= MAX_EMAIL_ATTEMPTS)
     if not refused and given_up:
         letter.status = "failed"  # the server kept saying "later" for too long: a person looks
     db.session.commit()
@@ -186,6 +235,9 @@ def thank_debtor(tenant_id: int, case_id: int, cycle: int) -> int | None:
         language=debtor.language or "es",
         key=key,
         tenant_id=tenant_id,
+        to_name=debtor.name,
+        from_name=workspace.letterhead_name,
+        reply_to=workspace.contact_email or "",
         name=debtor.name,
         creditor=workspace.letterhead_name,
         contact_email=workspace.contact_email,

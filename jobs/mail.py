@@ -10,11 +10,18 @@ from flask_babel import force_locale, gettext
 from jobs.enqueue import enqueue_after_commit
 from jobs.queues import MAIL
 from jobs.runtime import job
-from letters.mail import Attachment, SmtpSettings, build_message, send
+from letters.mail import (
+    Attachment,
+    SmtpSettings,
+    build_message,
+    header_text,
+    message_domain,
+    send,
+)
 from tenants import db
 from tenants.db import across_tenants, utcnow
 from tenants.models import Email
-from tenants.services.platform.mail import lock_email, record_email
+from tenants.services.platform.mail import lock_email, new_message_id, record_email
 from tenants.storage import DocumentStore
 
 
@@ -42,12 +49,17 @@ def compose_email(
     tenant_id: int | None = None,
     attachment_sha256: str | None = None,
     attachment_name: str | None = None,
+    to_name: str = "",
+    from_name: str = "",
+    reply_to: str = "",
     **context,
 ) -> Email:
     """Render `emails/<template>.txt` (and `.html`) in the recipient's language and record it.
 
-    The template's first line is the subject. `attachment_sha256` (a DocumentStore document)
-    goes with the email as `attachment_name`.
+    The template's first line is the subject (names in it go through the `one_line` filter).
+    `attachment_sha256` (a DocumentStore document) goes with the email as `attachment_name`.
+    `to_name` and `from_name` are the display names of the To and From headers (From keeps
+    MAIL_FROM's address), `reply_to` an address replies go to.
     """
     with force_locale(language if language in ("es", "en") else "es"):
         text = render_template(f"emails/{template}.txt", **context)
@@ -56,13 +68,21 @@ def compose_email(
     return record_email(
         key=key,
         to=to,
-        subject=subject.strip(),
+        subject=header_text(subject),
         text=body.strip() + "\n",
         html=html,
         tenant_id=tenant_id,
         attachment_sha256=attachment_sha256,
         attachment_name=attachment_name,
+        to_name=header_text(to_name),
+        from_name=header_text(from_name),
+        reply_to=header_text(reply_to),
+        message_domain=_message_domain(),
     )
+
+
+def _message_domain() -> str:
+    return message_domain(current_app.config["MAIL_FROM"], current_app.config["BASE_URL"])
 
 
 def queue_email(template: str, **kwargs) -> Email:
@@ -106,12 +126,20 @@ def deliver_now(email_id: int) -> Email | None:
 
     The row lock makes a second worker wait, then see `sent` and skip. The one window left is a
     crash between the SMTP server's "250 OK" and our commit; then the email goes twice rather
-    than never, which is the right side to err on for a claim letter's covering email.
+    than never, both copies with the row's one Message-ID, which the receiving side can drop.
+    Any failure, to build the message or to send it, is an attempt, recorded on the row.
     """
     email = lock_email(email_id)
     if email is None or email.status in FINAL_STATUSES:
         db.session.commit()
         return email
+    if email.message_id is None:  # recorded before Message-IDs were: fixed before any attempt
+        email.message_id = new_message_id(email.id, _message_domain())
+        db.session.commit()
+        email = lock_email(email_id)
+        if email.status in FINAL_STATUSES:
+            db.session.commit()
+            return email
     email.attempts += 1
     config = current_app.config
     settings = smtp_settings(config)
@@ -119,18 +147,9 @@ def deliver_now(email_id: int) -> Email | None:
         email.status = "stored"
         db.session.commit()
         return email
-    message = build_message(
-        sender=config["MAIL_FROM"],
-        to=email.to,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        message_id_key=f"amparo-{email.id}",
-        attachments=_attachments(email),
-    )
     try:
-        send(settings, message)
-    except Exception as exc:  # any SMTP or socket error is recorded, then retried by RQ
+        send(settings, _message(email, config["MAIL_FROM"]))
+    except Exception as exc:  # any build, SMTP or socket error is recorded, then retried by RQ
         refused = is_permanent(exc)
         email.status = "refused" if refused else "failed"
         email.error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -141,6 +160,21 @@ def deliver_now(email_id: int) -> Email | None:
     email.sent_at = utcnow()
     db.session.commit()
     return email
+
+
+def _message(email: Email, mail_from: str):
+    return build_message(
+        sender=mail_from,
+        sender_name=email.from_name,
+        to=email.to,
+        to_name=email.to_name,
+        reply_to=email.reply_to,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        message_id=email.message_id,
+        attachments=_attachments(email),
+    )
 
 
 @job(MAIL, tenant=False)

@@ -31,6 +31,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
     transaction.init_app(app)  # after the other hooks: its commit runs before theirs
+    from tenants.text import one_line
+
+    # An email's subject is its template's first line: a name with a line break in it would
+    # cut the subject short and start the body.
+    app.jinja_env.filters["one_line"] = one_line
 
     from web.admin import bp as admin_bp
     from web.api import bp as api_bp

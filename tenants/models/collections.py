@@ -149,6 +149,9 @@ class Letter(TenantOwned, Base):
     channel: Mapped[str] = mapped_column(String(16), default="email")
     language: Mapped[str] = mapped_column(String(2), default="es")
     status: Mapped[str] = mapped_column(String(20), default="rendering", index=True)
+    # Tries at rendering, counted before each (a try that kills its worker counts too): at
+    # MAX_RENDER_ATTEMPTS the letter fails instead of being asked for again forever.
+    render_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     needs_approval: Mapped[bool] = mapped_column(default=False)
     # Extra data the letter is built from when it is not a ladder letter (an update, a
     # settlement): ids and figures, never ORM objects.

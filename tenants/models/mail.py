@@ -23,6 +23,14 @@ class Email(TenantOrPlatformOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     to: Mapped[str] = mapped_column(String(254))
+    # Display names and the reply address of the headers, as recorded; letters/mail.py makes
+    # each fit for a header when the message is built.
+    to_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    from_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # Fixed when the row is recorded and sent on every attempt: a copy sent twice (a crash
+    # after the server took it, before we recorded it) carries the same id.
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     subject: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text, default="")

@@ -228,6 +228,15 @@ def mark_sent(letter: Letter, email_id: int) -> None:
     _event(letter, "letter_sent", to=letter.party.email, copy=letter.copy_of_id is not None)
 
 
+def mark_render_failed(letter: Letter, error: str, *, final: bool) -> None:
+    """A try at rendering failed: on the timeline each time; when `final` (no try left) the
+    letter is `failed`, and the sweep asks for it no more."""
+    letter.error = error[:2000]
+    if final:
+        letter.status = "failed"
+    _event(letter, "letter_render_failed", error=error[:300], final=final)
+
+
 def mark_failed(letter: Letter, error: str, *, bounced: bool) -> None:
     """A delivery failed: `bounced` when the server refused the address for good."""
     letter.error = error[:2000]

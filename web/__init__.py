@@ -21,7 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_engine(app.config["DATABASE_URL"], app_role=app.config["DB_APP_ROLE"] or None)
     import jobs.enqueue  # noqa: F401 - the after-commit hook
     import tenants.models  # noqa: F401 - every table on the metadata
-    from web import errors, i18n, security, transaction
+    from web import errors, i18n, security, text_input, transaction
     from web.extensions import csrf, limiter, login_manager
 
     csrf.init_app(app)
@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)
+    text_input.init_app(app)
     transaction.init_app(app)  # after the other hooks: its commit runs before theirs
     from tenants.text import one_line
 

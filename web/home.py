@@ -17,6 +17,7 @@ from tenants.models import WorkspaceKind
 from tenants.services.errors import ServiceError
 from tenants.services.platform import workspaces as ws_service
 from web.messages import apply_to_form
+from web.text_input import OneLine
 
 bp = Blueprint("home", __name__)
 
@@ -24,7 +25,11 @@ bp = Blueprint("home", __name__)
 class NewWorkspaceForm(FlaskForm):
     name = StringField(
         _l("Name of the workspace"),
-        validators=[InputRequired(message=_l("This field is required.")), Length(max=120)],
+        validators=[
+            InputRequired(message=_l("This field is required.")),
+            Length(max=120),
+            OneLine(),
+        ],
     )
     kind = RadioField(
         _l("What will you collect here?"),

@@ -194,6 +194,8 @@ def test_client_pagination_by_cursor_and_by_page(api, ws_a):
         ({"name": "X", "language": "fr"}, "language", "choice_invalid"),
         ({"name": "X", "colour": "red"}, "colour", "unknown_field"),
         ({"name": "X\x00"}, "name", "invalid_character"),
+        ({"name": "Talleres\u2028Bea"}, "name", "invalid_character"),  # reaches mail headers
+        ({"name": "Talleres\r\nBea"}, "name", "invalid_character"),
         ({"name": "X", "city": "\ud800"}, "city", "invalid_character"),
         ({"name": "X" * 201}, "name", "too_long"),
     ],

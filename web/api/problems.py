@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask import jsonify, request
 
 from tenants.services.errors import ServiceError
+from tenants.text import breaks_lines
 from web.messages import message_for
 
 PROBLEM_BASE = "https://amparo.es/problems/"
@@ -86,7 +87,10 @@ def json_body(allowed: set[str]) -> dict:
 # --- typed values (field names are the API's) ---------------------------------------------------
 
 
-def text(data: dict, field: str, max_length: int, *, nullable: bool = True) -> str | None:
+def text(
+    data: dict, field: str, max_length: int, *, nullable: bool = True, one_line: bool = False
+) -> str | None:
+    """A string field. `one_line` for names, which reach mail headers (tenants/text.py)."""
     value = data.get(field)
     if value is None:
         if not nullable:
@@ -102,6 +106,8 @@ def text(data: dict, field: str, max_length: int, *, nullable: bool = True) -> s
         value.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") is valid JSON, not text
         raise invalid(field, "invalid_character", "Not valid Unicode text.") from exc
+    if one_line and breaks_lines(value):
+        raise invalid(field, "invalid_character", "Must be one line: no line breaks or tabs.")
     return value
 
 

@@ -165,7 +165,9 @@ def _client_fields(data: dict) -> dict:
     fields = {}
     for name, max_length in CLIENT_TEXT.items():
         if name in data:
-            fields[name] = text(data, name, max_length, nullable=name != "name")
+            fields[name] = text(
+                data, name, max_length, nullable=name != "name", one_line=name == "name"
+            )
     if "language" in data:
         if data["language"] not in ("es", "en"):
             raise invalid("language", "choice_invalid", 'Must be "es" or "en".')

@@ -3,11 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length
 
+from web.text_input import OneLine
+
 REQUIRED = InputRequired(message=_l("This field is required."))
 
 
 class SignUpForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120), OneLine()])
     email = EmailField(_l("Email"), validators=[REQUIRED])
     password = PasswordField(
         _l("Password"),
@@ -24,7 +26,7 @@ class SignUpForm(FlaskForm):
     )
     workspace_name = StringField(
         _l("Name of your workspace"),
-        validators=[Length(max=120)],
+        validators=[Length(max=120), OneLine()],
         description=_l("For example your name or your company's. You can have more later."),
     )
 
@@ -44,7 +46,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120), OneLine()])
     language = RadioField(
         _l("Language of the app and your emails"),
         choices=[SelectChoice("es", "Español"), SelectChoice("en", "English")],
@@ -61,7 +63,7 @@ class ChangePasswordForm(FlaskForm):
 class JoinForm(FlaskForm):
     """An invited person without an account: their email comes from the invitation."""
 
-    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120), OneLine()])
     password = PasswordField(
         _l("Password"),
         validators=[REQUIRED],

@@ -46,6 +46,7 @@ from web.collections import bp
 from web.labels import ANCHOR_LABELS, CHANNEL_LABELS, STEP_LABELS
 from web.messages import apply_to_form, message_for
 from web.permissions import requires
+from web.text_input import OneLine
 
 MAX_STEPS = 10
 NUMBER = _l("Write a whole number.")
@@ -105,7 +106,7 @@ class LadderForm(FlaskForm):
 
 
 class LetterheadForm(FlaskForm):
-    legal_name = StringField(_l("Legal name"), validators=[Length(max=200)])
+    legal_name = StringField(_l("Legal name"), validators=[Length(max=200), OneLine()])
     tax_id = StringField(_l("NIF / CIF"), validators=[Length(max=16)])
     street = StringField(_l("Street and number"), validators=[Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])

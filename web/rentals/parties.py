@@ -35,6 +35,7 @@ from web.labels import (
 from web.messages import apply_to_form
 from web.permissions import only_in, requires
 from web.rentals import bp
+from web.text_input import OneLine
 from web.workspaces.forms import REQUIRED
 
 SEARCH_LIMIT = 200
@@ -45,7 +46,9 @@ class PartyForm(FlaskForm):
     kind = RadioField(
         _l("Kind"), choices=choices(PARTY_KIND_LABELS), default="person", validate_choice=False
     )
-    name = StringField(_l("Full name or company name"), validators=[REQUIRED, Length(max=200)])
+    name = StringField(
+        _l("Full name or company name"), validators=[REQUIRED, Length(max=200), OneLine()]
+    )
     tax_id = StringField(
         _l("NIF, NIE or CIF"),
         validators=[Length(max=20)],

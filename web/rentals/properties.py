@@ -16,13 +16,14 @@ from web.labels import UNIT_USE_LABELS, choices
 from web.messages import apply_to_form
 from web.permissions import requires
 from web.rentals import bp
+from web.text_input import OneLine
 from web.workspaces.forms import REQUIRED
 
 
 class PropertyForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[REQUIRED, Length(max=120)],
+        validators=[REQUIRED, Length(max=120), OneLine()],
         description=_l("How you call it, e.g. “Calle Mayor 12”."),
     )
     street = StringField(_l("Street and number"), validators=[REQUIRED, Length(max=200)])

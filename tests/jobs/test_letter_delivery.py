@@ -273,3 +273,43 @@ def test_a_letter_the_server_keeps_deferring_ends_failed_for_a_person_to_see(
     letter = _letter(rows, letter_id)
     assert letter["status"] == "failed" and "451" in letter["error"]
     assert inbox.messages == []
+
+
+def test_a_letter_whose_rendering_keeps_failing_ends_failed_in_red_and_is_asked_for_no_more(
+    reminder,
+    bound_app,
+    client,
+    rows,
+    sweep_at,
+    tmp_path,
+    monkeypatch,  # noqa: F811
+):
+    from jobs.letters import MAX_RENDER_ATTEMPTS, render_letter
+    from tests.conftest import login
+
+    # A real fault, not a stub: the archive's directory cannot be created (a file is in its way).
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setitem(bound_app.config, "DOCUMENTS_DIR", str(blocker / "documents"))
+    workspace_id, letter_id = reminder
+
+    for _ in range(MAX_RENDER_ATTEMPTS - 1):
+        with pytest.raises(OSError):  # RQ will try again
+            render_letter(workspace_id, letter_id)
+        assert _letter(rows, letter_id)["status"] == "rendering"
+    assert render_letter(workspace_id, letter_id) is None  # the last try: an outcome, no retry
+
+    letter = _letter(rows, letter_id)
+    assert letter["status"] == "failed" and letter["render_attempts"] == MAX_RENDER_ATTEMPTS
+    assert _events(rows, letter_id).count("letter_render_failed") == MAX_RENDER_ATTEMPTS
+    # Hours later the sweep does not ask for it again.
+    later = sweep_at(workspace_id, madrid(today() + timedelta(days=1)))
+    assert later["requeued"] == 0
+    assert _letter(rows, letter_id)["status"] == "failed"
+
+    login(client)
+    (case,) = rows("SELECT id FROM cases")
+    slug = rows("SELECT slug FROM workspaces")[0]["slug"]
+    page = client.get(f"/w/{slug}/cases/{case['id']}").get_data(as_text=True)
+    assert "list-group-item-danger" in page
+    assert "no se volverá a intentar" in page

@@ -7,8 +7,15 @@ from rq.cron import CronScheduler
 from jobs import collections, maintenance, rentals
 
 
-def register_periodic_jobs(scheduler: CronScheduler) -> None:
+def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
     scheduler.register(maintenance.requeue_stuck_emails, maintenance.CRON, interval=300)
+    # Work whose enqueue failed (Redis down at the commit) or that Redis lost: OUTBOX_REDRIVE_*.
+    scheduler.register(
+        maintenance.redrive_outbox,
+        maintenance.CRON,
+        interval=int(config["OUTBOX_REDRIVE_EVERY"]),
+    )
+    scheduler.register(maintenance.prune_outbox, maintenance.CRON, cron="27 3 * * *")
     scheduler.register(maintenance.prune_sessions, maintenance.CRON, cron="17 3 * * *")
     scheduler.register(maintenance.fail_abandoned_runs, maintenance.CRON, interval=600)
     # Charges appear on the 1st in Spain: 23:05 UTC is 00:05 or 01:05 in Madrid. Running every

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from jobs import queues
 from jobs.progress import report_failure
-from tenants import db
+from tenants import db, outbox
 from tenants.db import SessionFactory, tenant_context
 from tenants.services.errors import ServiceError
 
@@ -122,11 +122,14 @@ def job(
                     with tenant_context(args[0]) if tenant else contextlib.nullcontext():
                         try:
                             result = fn(*args, **kwargs)
+                            _mark_outbox_done()
                             db.session.commit()
                         except BaseException as exc:
                             _discard(db.session)
                             if with_run and not _fail_run(args[1], exc):
                                 log.warning("job run %s failed for good: %r", args[1], exc)
+                                _mark_outbox_done()  # the run says what to do; no re-drive
+                                db.session.commit()
                                 return None  # recorded on the run; another try would fail too
                             raise
                     return result
@@ -140,6 +143,30 @@ def job(
         return run
 
     return decorate
+
+
+OUTBOX_JOB_PREFIX = "outbox-"
+
+
+def outbox_job_id(item_id: int) -> str:
+    """The RQ id of the job doing outbox row `item_id` (jobs/enqueue.py)."""
+    return f"{OUTBOX_JOB_PREFIX}{item_id}"
+
+
+def outbox_item_id(job_id: str | None) -> int | None:
+    """The outbox row an RQ job id stands for, None for a job enqueued directly."""
+    suffix = (job_id or "").removeprefix(OUTBOX_JOB_PREFIX)
+    if suffix == job_id or not suffix.isdigit():
+        return None
+    return int(suffix)
+
+
+def _mark_outbox_done() -> None:
+    """An outbox job marks its row done in its own commit: the cron re-drive asks no more."""
+    current = get_current_job()
+    item_id = outbox_item_id(current.id) if current is not None else None
+    if item_id is not None:
+        outbox.mark_done(item_id)
 
 
 def fail_killed_run(app: Flask, rq_job) -> None:

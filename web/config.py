@@ -51,7 +51,14 @@ def defaults(instance_path: str) -> dict:
         "SMTP_TIMEOUT": 30,
         "DEV_MAILBOX": None,  # None: on when not in production and no SMTP_HOST
         "JOB_RETRY_INTERVALS": "10,60,300",
-        "LOGIN_RATE_LIMIT": "10 per 15 minutes",
+        "LOGIN_RATE_LIMIT": "10 per 15 minutes",  # failed log-ins per address and IP
+        "LOGIN_IP_RATE_LIMIT": "20 per 15 minutes",  # failed log-ins per IP, any address
+        # Outbox work not done this many seconds after its commit is enqueued again, checked
+        # every OUTBOX_REDRIVE_EVERY seconds by cron (jobs/maintenance.py redrive_outbox).
+        "OUTBOX_REDRIVE_AFTER": 120,
+        "OUTBOX_REDRIVE_EVERY": 60,
+        # How often an idle worker wakes to check on Redis and on its scheduler process.
+        "WORKER_CHECK_SECONDS": 20,
         "DEMO_PASSWORD": "amparo-demo",
         "LOG_LEVEL": "INFO",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
@@ -94,6 +101,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         PREFERRED_URL_SCHEME="https" if https else "http",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         RATELIMIT_STORAGE_URI=config["REDIS_URL"],
+        # Redis down: limits are counted in this process's memory until it answers again, so
+        # an outage weakens rate limiting but never answers a log-in with an error.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 2, "socket_timeout": 2},
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE="es",

@@ -9,6 +9,7 @@ from tenants.models.jobs import JobRun
 from tenants.models.leases import Lease, LeaseExtra, LeaseParty
 from tenants.models.ledger import Allocation, Charge, ChargeLine, Payment
 from tenants.models.mail import Email
+from tenants.models.outbox import OutboxItem
 from tenants.models.parties import Party
 from tenants.models.properties import Property, Unit
 from tenants.models.rates import InterestRate, RentIndexValue, RentUpdate
@@ -49,6 +50,7 @@ __all__ = [
     "Invitation",
     "JobRun",
     "Member",
+    "OutboxItem",
     "User",
     "UserSession",
     "Workspace",

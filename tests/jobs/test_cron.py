@@ -9,7 +9,7 @@ import pytest
 from rq import Queue
 from rq.cron import CronScheduler
 
-from jobs import cli, maintenance
+from jobs import leader, maintenance
 from jobs.cron import register_periodic_jobs
 from jobs.enqueue import enqueue_now
 from jobs.queues import CRON, MAIL, redis_connection
@@ -53,14 +53,16 @@ def emails(app):
     return create
 
 
-def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
+def test_every_periodic_job_is_registered_on_the_cron_queue(app, connection):
     scheduler = CronScheduler(connection=connection)
-    register_periodic_jobs(scheduler)
+    register_periodic_jobs(scheduler, app.config)
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         "jobs.maintenance.requeue_stuck_emails",
         "jobs.maintenance.prune_sessions",
         "jobs.maintenance.fail_abandoned_runs",
+        "jobs.maintenance.redrive_outbox",
+        "jobs.maintenance.prune_outbox",
         "jobs.rentals.fan_out_rent_book",
         "jobs.collections.fan_out_collections",
     }
@@ -68,6 +70,7 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(connection):
     assert jobs["jobs.maintenance.requeue_stuck_emails"].interval == 300
     assert jobs["jobs.maintenance.prune_sessions"].cron == "17 3 * * *"
     assert jobs["jobs.maintenance.fail_abandoned_runs"].interval == 600
+    assert jobs["jobs.maintenance.redrive_outbox"].interval == app.config["OUTBOX_REDRIVE_EVERY"]
     assert jobs["jobs.collections.fan_out_collections"].interval == 15 * 60
 
 
@@ -182,21 +185,21 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
     seen = {}
 
     def start(scheduler):
-        seen["ttl"] = connection.ttl(cli.CRON_LOCK)
+        seen["ttl"] = connection.ttl(leader.CRON_LOCK)
         seen["jobs"] = len(scheduler.get_jobs())
 
-    monkeypatch.setattr(cli._LeaderCron, "start", start)
+    monkeypatch.setattr(leader.LeaderCron, "start", start)
     result = app.test_cli_runner().invoke(args=["cron"])
 
     assert result.exception is None, result.output
-    assert 0 < seen["ttl"] <= cli.CRON_LOCK_SECONDS
-    assert seen["jobs"] == 5
-    assert not connection.exists(cli.CRON_LOCK)  # a successor need not wait for it to expire
+    assert 0 < seen["ttl"] <= leader.CRON_LOCK_SECONDS
+    assert seen["jobs"] == 7
+    assert not connection.exists(leader.CRON_LOCK)  # a successor need not wait for it to expire
 
 
 def test_a_second_cron_waits_while_another_holds_the_lease(app, connection, monkeypatch, caplog):
-    leader = connection.lock(cli.CRON_LOCK, timeout=60)
-    assert leader.acquire(blocking=False)
+    holder = connection.lock(leader.CRON_LOCK, timeout=60)
+    assert holder.acquire(blocking=False)
 
     def sleep(seconds):
         raise _Stop(seconds)
@@ -204,27 +207,27 @@ def test_a_second_cron_waits_while_another_holds_the_lease(app, connection, monk
     def start(scheduler):
         raise AssertionError("a second cron process must not schedule anything")
 
-    monkeypatch.setattr(cli.time, "sleep", sleep)
-    monkeypatch.setattr(cli._LeaderCron, "start", start)
+    monkeypatch.setattr(leader.time, "sleep", sleep)
+    monkeypatch.setattr(leader.LeaderCron, "start", start)
     with caplog.at_level(logging.WARNING, logger="amparo.cron"):
         result = app.test_cli_runner().invoke(args=["cron"])
 
     assert isinstance(result.exception, _Stop)
     assert "another cron process holds the lease" in caplog.text
-    assert leader.owned()  # the waiting process did not take or break the lease
-    leader.release()
+    assert holder.owned()  # the waiting process did not take or break the lease
+    holder.release()
 
 
 def test_a_waiting_cron_takes_over_when_the_lease_expires(app, connection, monkeypatch):
-    connection.set(cli.CRON_LOCK, "a leader that died", ex=60)
+    connection.set(leader.CRON_LOCK, "a leader that died", ex=60)
     waits, started = [], []
 
     def sleep(seconds):
         waits.append(seconds)
-        connection.delete(cli.CRON_LOCK)  # the dead leader's lease runs out
+        connection.delete(leader.CRON_LOCK)  # the dead leader's lease runs out
 
-    monkeypatch.setattr(cli.time, "sleep", sleep)
-    monkeypatch.setattr(cli._LeaderCron, "start", lambda scheduler: started.append(scheduler))
+    monkeypatch.setattr(leader.time, "sleep", sleep)
+    monkeypatch.setattr(leader.LeaderCron, "start", lambda scheduler: started.append(scheduler))
     result = app.test_cli_runner().invoke(args=["cron"])
 
     assert result.exception is None, result.output
@@ -233,11 +236,11 @@ def test_a_waiting_cron_takes_over_when_the_lease_expires(app, connection, monke
 
 
 def test_the_leaders_heartbeat_renews_its_lease(connection):
-    lock = connection.lock(cli.CRON_LOCK, timeout=5)
+    lock = connection.lock(leader.CRON_LOCK, timeout=5)
     assert lock.acquire(blocking=False)
-    scheduler = cli._LeaderCron(connection=connection, lock=lock)
+    scheduler = leader.LeaderCron(connection=connection, lock=lock)
 
     scheduler.heartbeat()
 
-    assert connection.ttl(cli.CRON_LOCK) > 60
+    assert connection.ttl(leader.CRON_LOCK) > 60
     lock.release()

@@ -119,12 +119,23 @@ def verify_email(token: str):
 # --- log in and out -----------------------------------------------------------------------
 
 
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     key_func=_login_key,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
+    deduct_when=_failed_login,
+)
+# One address after another from the same place: guessing, not forgetting a password.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
+    key_func=lambda: f"ip|{request.remote_addr}",
+    methods=["POST"],
+    deduct_when=_failed_login,
 )
 def login():
     if current_user.is_authenticated:

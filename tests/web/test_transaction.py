@@ -116,7 +116,7 @@ def test_a_successful_post_commits_and_its_job_leaves_only_after_the_commit(
 
     enqueued = []
 
-    def record(fn, *args, app=None):
+    def record(fn, *args, app=None, job_id=None):
         # Seen from another connection: the rows the job is sent for are already committed.
         enqueued.append((fn.__name__, rows("SELECT email FROM invitations")))
 

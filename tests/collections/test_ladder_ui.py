@@ -185,3 +185,91 @@ def test_bad_letterhead_input_changes_nothing(landlord, rows, message, monkeypat
     assert message(code, **params) in response.get_data(as_text=True)
     ws = workspace_row(rows, landlord.id)
     assert (ws["legal_name"], ws["tax_id"], ws["logo_sha256"]) == ("", "", None)
+
+
+# --- the payee IBAN: the owner's, with the password again, logged and told to every owner ----
+
+
+@pytest.fixture
+def member_of(app, landlord, create_user, make_client):
+    """Another person in Rosa's workspace with `role`, logged in on their own client."""
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.models import Member
+    from tests.conftest import login
+
+    def add(email: str, role: str, *, language: str = "es"):
+        user_id = create_user(email=email, name=email.split("@")[0].title(), language=language)
+        with app.app_context(), tenant_context(landlord.id):
+            db.session.add(Member(user_id=user_id, role=role))
+            db.session.commit()
+        client = make_client()
+        login(client, email)
+        return client
+
+    return add
+
+
+def test_a_new_iban_needs_the_owners_password_again(landlord, rows, message):
+    response = landlord.post(
+        LETTERHEAD,
+        letterhead(password="not my password"),
+        page=LETTERHEAD,
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 422
+    assert message("password_wrong") in response.get_data(as_text=True)
+    assert workspace_row(rows, landlord.id)["iban"] == ""
+    assert rows("SELECT * FROM activity_events WHERE action = 'payee.changed'") == []
+
+
+def test_a_new_iban_is_on_the_activity_log_and_emailed_to_every_owner(landlord, member_of, rows):
+    member_of("jaime@example.com", "owner", language="en")
+    member_of("luis@example.com", "manager")
+
+    response = landlord.post(
+        LETTERHEAD, letterhead(), page=LETTERHEAD, content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    (event,) = rows("SELECT detail FROM activity_events WHERE action = 'payee.changed'")
+    assert event["detail"] == {"old": "—", "new": "•••• 1332"}  # never the whole IBAN
+    emails = {e["to"]: e for e in rows("SELECT * FROM emails WHERE idempotency_key LIKE 'payee%'")}
+    assert set(emails) == {"rosa@example.com", "jaime@example.com"}  # the owners, not Luis
+    assert "•••• 1332" in emails["rosa@example.com"]["text"]
+    assert emails["rosa@example.com"]["subject"].startswith("Ha cambiado el IBAN")
+    assert "has changed" in emails["jaime@example.com"]["subject"]  # in his language
+    dashboard = landlord.page("/")
+    assert "1332" in dashboard  # the activity log says who changed it
+
+
+def test_a_manager_edits_the_letterhead_but_not_the_iban(landlord, member_of, rows, es):
+    manager = member_of("luis@example.com", "manager")
+    data = letterhead(iban="", password="")
+
+    kept = landlord.post(
+        LETTERHEAD, data, page=LETTERHEAD, client=manager, content_type="multipart/form-data"
+    )
+    assert kept.status_code == 302  # name and address are the manager's to keep up to date
+    assert workspace_row(rows, landlord.id)["legal_name"] == "Rosa Vidal Pons"
+
+    refused = landlord.post(
+        LETTERHEAD,
+        letterhead(),
+        page=LETTERHEAD,
+        client=manager,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 403, refused.status_code
+    assert es("Not allowed for your role") in refused.get_data(as_text=True)
+    assert workspace_row(rows, landlord.id)["iban"] == ""
+    assert rows("SELECT * FROM emails WHERE idempotency_key LIKE 'payee%'") == []
+
+
+def test_the_members_page_shows_who_may_do_what(landlord, es):
+    page = landlord.page("/members")
+
+    assert es("Who may do what") in page
+    assert es("Change the IBAN debtors pay to") in page
+    assert es("If the owner allows it") in page

@@ -269,6 +269,9 @@ def test_a_manager_edits_the_letterhead_but_not_the_iban(landlord, member_of, ro
 
 def test_the_members_page_shows_who_may_do_what(landlord, es):
     page = landlord.page("/members")
+    title, _, body = page.partition("</title>")
+    assert es("Who may do what") not in title  # the browser's tab says "Members", nothing more
+    page = body
 
     assert es("Who may do what") in page
     assert es("Change the IBAN debtors pay to") in page

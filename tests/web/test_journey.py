@@ -140,7 +140,7 @@ def test_landlord_signs_up_invites_a_manager_and_switches_language(live_server, 
     colleague_ctx.close()
 
     page.reload()
-    members = page.locator("main table tbody")
+    members = page.locator("main #members tbody")
     expect(members).to_contain_text(COLLEAGUE["name"])
     expect(members).to_contain_text(COLLEAGUE["email"])
     expect(members.locator("tr")).to_have_count(2)

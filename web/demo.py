@@ -291,10 +291,14 @@ def seed_rent_book(today: date) -> None:
 
 
 def _pay_rent(spec: DemoLease, lease: Lease, today: date) -> None:
-    """Pay the lease's charges due by `today` (some late), except those left in arrears."""
+    """Pay the lease's rent due by `today` (some late), except the months left in arrears.
+
+    Only rent: a charge someone added to a demo lease by hand (a repair, a fee) is theirs, has
+    no month to name the payment after, and stays as they left it.
+    """
     due = session.scalars(
         select(Charge)
-        .where(Charge.lease_id == lease.id, Charge.due_date <= today)
+        .where(Charge.lease_id == lease.id, Charge.kind == "rent", Charge.due_date <= today)
         .order_by(Charge.due_date, Charge.id)
     ).all()
     late = [c for c in due if c.due_date < today]

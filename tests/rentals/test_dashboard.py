@@ -479,3 +479,45 @@ def test_the_demo_seed_is_idempotent(app):
         workspace = ws_service.workspace_by_slug("demo-landlord")
         with tenant_context(workspace.id):
             assert len(dashboard_on(later).arrears) == 2
+
+
+def test_seeding_again_keeps_what_a_user_added_to_the_demo_book(app):
+    """Issue 10.12: `make run` seeds on every start, after people have used the demo."""
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.models import Charge, Lease
+    from tenants.services.platform import workspaces as ws_service
+    from tenants.services.rentals import charges
+
+    def owed(lease_id):
+        rows = db.session.scalars(select(Charge).where(Charge.lease_id == lease_id)).all()
+        return sum((c.amount - c.paid for c in rows), Decimal("0"))
+
+    today = date(2025, 11, 20)
+    seed(app, today)
+    with app.app_context():
+        workspace = ws_service.workspace_by_slug("demo-landlord")
+        with tenant_context(workspace.id):
+            lease_id = db.session.scalars(select(Lease.id).order_by(Lease.id)).first()
+            before = owed(lease_id)
+            repair = charges.add_other_charge(
+                lease_id, description="Reparación de la caldera", amount="180,50", due_date=today
+            )
+            repair_id = repair.id
+            db.session.commit()
+    counts = demo_counts(app)
+
+    seed(app, today)  # raised TypeError: the hand-added charge has no rent month to name
+    assert demo_counts(app) == counts
+    seed(app, today + timedelta(days=31))
+
+    with app.app_context():
+        with tenant_context(workspace.id):
+            repair = db.session.get(Charge, repair_id)
+            assert (repair.amount, repair.description) == (
+                Decimal("180.50"),
+                "Reparación de la caldera",
+            )
+            # The seed paid the new month's rent and nothing else: the repair is still owed
+            # (by allocation, oldest first, possibly as part of that month's rent).
+            assert owed(lease_id) == before + Decimal("180.50")

@@ -90,6 +90,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
             )
     if config["DEV_MAILBOX"] is None:
         config["DEV_MAILBOX"] = not production and not config["SMTP_HOST"]
+    elif production and config["DEV_MAILBOX"]:
+        raise ConfigError(
+            f"{ENV_PREFIX}_DEV_MAILBOX cannot be on in production: it would show every email "
+            "sent, with its sign-in and reset links, on a web page."
+        )
 
     https = str(config["BASE_URL"]).startswith("https://")
     config.update(

@@ -43,6 +43,44 @@ def test_production_refuses_the_development_secret_key():
     result = _start({**env, "AMPARO_SECRET_KEY": "a-real-secret"})
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+    # The development mailbox shows every email with its links: never in production.
+    result = _start({**env, "AMPARO_SECRET_KEY": "a-real-secret", "AMPARO_DEV_MAILBOX": "true"})
+    assert result.returncode != 0
+    assert "AMPARO_DEV_MAILBOX cannot be on in production" in result.stderr
+
+
+MAILBOX_PROBE = """
+from web import create_app
+app = create_app()
+client = app.test_client()
+for address in ("127.0.0.1", "::1", "::ffff:127.0.0.1", "192.168.1.20", "10.0.0.7", "2001:db8::1"):
+    print(address, client.get("/dev/mailbox/", environ_base={"REMOTE_ADDR": address}).status_code)
+"""
+
+
+def test_the_dev_mailbox_answers_only_to_this_machine(settings):
+    """Issue 10.11: a demo bound to 0.0.0.0 must not show reset links to the network."""
+    from tests.conftest import settings_env
+
+    env = {**settings_env(settings), "AMPARO_SMTP_HOST": "", "AMPARO_DEV_MAILBOX": "true"}
+    result = subprocess.run(
+        [sys.executable, "-c", MAILBOX_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    status = dict(line.split() for line in result.stdout.splitlines())
+    assert status == {
+        "127.0.0.1": "200",
+        "::1": "200",
+        "::ffff:127.0.0.1": "200",
+        "192.168.1.20": "404",
+        "10.0.0.7": "404",
+        "2001:db8::1": "404",
+    }
 
 
 def test_production_cookies_are_secure(settings, tmp_path):

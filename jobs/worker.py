@@ -69,6 +69,50 @@ class AmparoWorker(Worker):
                 error,
             )
 
+    def set_state(self, state, pipeline=None):
+        if pipeline is not None:
+            return super().set_state(state, pipeline=pipeline)
+        try:
+            super().set_state(state)
+        except REDIS_DOWN as error:  # only shown by `rq info`: best-effort, as heartbeats
+            log.warning(
+                "worker %s: state %s not recorded, Redis unreachable (%s)", self.name, state, error
+            )
+
+    def check_for_suspension(self, burst: bool):
+        """`rq suspend` honoured; Redis unreachable is left to the wait for the next job,
+        which retries it with a backoff (RQ's own check would end `work()`)."""
+        try:
+            super().check_for_suspension(burst)
+        except REDIS_DOWN as error:
+            log.warning(
+                "worker %s: suspension not checked, Redis unreachable (%s)", self.name, error
+            )
+
+    def run_maintenance_tasks(self):
+        try:
+            super().run_maintenance_tasks()
+        except REDIS_DOWN as error:
+            log.warning("worker %s: maintenance skipped, Redis unreachable (%s)", self.name, error)
+
+    def execute_job(self, job, queue):
+        """Run one job; Redis going away under it does not stop the worker. RQ asks Redis how
+        the job ended once its work horse exits (and the horse, unable to record the outcome,
+        exits with an error): that question, unanswered, used to end `work()` mid-job."""
+        try:
+            super().execute_job(job, queue)
+        except REDIS_DOWN as error:
+            if self._horse_pid:  # the error came before the horse ended: let it finish
+                self.wait_for_horse()
+                self._horse_pid = 0
+            log.warning(
+                "worker %s: Redis unreachable when job %s ended (%s); its outcome is not "
+                "recorded in Redis (outbox work is re-driven by cron)",
+                self.name,
+                job.id,
+                error,
+            )
+
     def _register_again_if_forgotten(self) -> None:
         if self.is_horse or self.birth_date is None:
             return

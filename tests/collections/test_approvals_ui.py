@@ -134,3 +134,52 @@ def test_the_queue_costs_the_same_reads_for_one_letter_or_three(
         data = make_case(landlord.id, renter=renter, tax_id=tax_id)
         make_letter(landlord.id, data.case_id)
     assert reads_for_page() == one
+
+
+def test_a_letter_approved_while_redis_is_down_answers_success_and_is_sent_when_it_returns(
+    app,
+    landlord,
+    make_case,
+    make_letter,
+    row_of,
+    rows,
+    admin_engine,
+    inbox,
+    run_worker,
+    es,
+    monkeypatch,
+):
+    """Issue 10.4: the approval is committed with its outbox row; the enqueue after the commit
+    fails quietly and cron's re-drive sends the letter once Redis answers again."""
+    from redis import Redis
+    from sqlalchemy import text
+
+    from jobs import runtime
+    from jobs.maintenance import redrive_outbox
+    from tests.conftest import _free_port
+
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id)
+    dead = Redis(port=_free_port(), socket_connect_timeout=1, socket_timeout=1)
+    with monkeypatch.context() as outage:
+        outage.setitem(app.extensions, "amparo_redis", dead)
+        response = landlord.post(
+            f"/cases/letters/{letter_id}/approve", {"note": ""}, page="/cases/approvals"
+        )
+        assert response.status_code == 302  # not the 500 "nothing was changed" of before
+        page = landlord.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert es("No letter is waiting for your approval.") in page
+    assert row_of("letters", letter_id)["status"] == "sending"
+    assert inbox.to("javier@example.com") == []
+
+    # Redis is back; cron re-drives what was not done within OUTBOX_REDRIVE_AFTER.
+    with admin_engine.begin() as conn:
+        conn.execute(text("UPDATE outbox SET created_at = created_at - interval '1 hour'"))
+    monkeypatch.setattr(runtime, "_bound_app", app)
+    with app.app_context():
+        assert redrive_outbox() >= 1
+    run_worker()
+
+    assert row_of("letters", letter_id)["status"] == "sent"
+    assert len(inbox.to("javier@example.com")) == 1
+    assert rows("SELECT count(*) AS n FROM outbox WHERE done_at IS NULL")[0]["n"] == 0

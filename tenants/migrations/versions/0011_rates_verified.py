@@ -18,5 +18,5 @@ def upgrade(app_role: str = "") -> None:
     pass
 
 
-def downgrade() -> None:
+def downgrade(app_role: str = "") -> None:
     pass

@@ -263,3 +263,27 @@ def test_a_credit_note_lowers_the_principal_interest_runs_on(business):
     assert result.interest == Decimal("6.87")
     assert result.principal_due == Decimal("750.00")
     assert result.total == Decimal("796.87")
+
+
+def test_a_year_end_at_an_unchanged_legal_rate_is_one_row_and_does_not_move_the_total(business):
+    """1 000 € owed by a consumer, due 26 Dec 2024, demanded before; claimed on 11 Feb 2025.
+
+    27 – 31 Dec 2024 (5 days) and 1 Jan – 11 Feb 2025 (42 days) are both at the seeded legal
+    rate of 3.25 % (LPGE 2023, extended for 2024 and 2025), so they are one row of 47 days:
+      1 000 × 0.0325 × 47 / 365 = 4.1849… → 4.18
+    Split at 1 January, rounding each part would give 0.4452… → 0.45 and 3.7397… → 3.74,
+    4.19: a cent the law does not owe.
+    """
+    from tenants.services.receivables.late_payment import claim
+
+    debtor = _debtor(business=False)
+    invoice = _invoice(debtor, total="1000.00", due=date(2024, 12, 26))
+
+    result = claim(invoice, debtor, as_of=date(2025, 2, 11), demand_date=date(2024, 12, 20))
+
+    assert _segments(result) == [
+        (date(2024, 12, 27), date(2025, 2, 11), 47, Decimal("3.25"), Decimal("4.18")),
+    ]
+    assert result.interest == Decimal("4.18")
+    assert result.total == Decimal("1004.18")
+    assert result.missing_rates == []

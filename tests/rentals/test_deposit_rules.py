@@ -23,11 +23,11 @@ def _deposit(lease):
     return deposit_of(lease.id)
 
 
-def _keys_returned(make_lease, *, rent, keys: date, use="housing"):
+def _keys_returned(make_lease, *, rent, keys: date, use="housing", start=date(2023, 1, 1)):
     """A lease that ended the day its keys came back; returns (lease, deposit)."""
     from tenants.services.rentals import leases
 
-    lease = make_lease(start=date(2023, 1, 1), rent=rent, unit_use=use)
+    lease = make_lease(start=start, rent=rent, unit_use=use)
     leases.end_lease(lease.id, ended_on=keys, keys_returned_on=keys)
     return lease, _deposit(lease)
 
@@ -145,19 +145,24 @@ def test_legal_interest_accrues_from_the_day_after_the_deadline(make_lease):
 def test_legal_interest_across_the_year_end_uses_each_years_rate(make_lease):
     from tenants.services.rentals.deposits import settlement
 
-    # Keys 15 Nov 2024 → deadline 15 Dec 2024; on 20 Jan 2025 the 2,000.00 are 36 days late:
-    #   2024: 16 Dec … 31 Dec = 16 days × 2,000.00 × 3.25 % / 365 = 2.8493 → 2.85
-    #   2025:  1 Jan … 20 Jan = 20 days × 2,000.00 × 3.25 % / 365 = 3.5616 → 3.56
-    #   total 6.41 (and 36 days at once: 2,000.00 × 3.25 % × 36 / 365 = 6.4110 → 6.41)
-    _lease, deposit = _keys_returned(make_lease, rent="2000.00", keys=date(2024, 11, 15))
+    # Keys 15 Nov 2022 → deadline 15 Dec 2022; on 20 Jan 2023 the 2,000.00 are 36 days late:
+    #   2022: 16 Dec … 31 Dec = 16 days × 2,000.00 × 3.00 % / 365 = 2.6301 → 2.63
+    #   2023:  1 Jan … 20 Jan = 20 days × 2,000.00 × 3.25 % / 365 = 3.5616 → 3.56
+    #   total 6.19 (a year end where the rate does not change is one row: see
+    #   tests/receivables/test_late_payment_law.py)
+    _lease, deposit = _keys_returned(
+        make_lease, rent="2000.00", keys=date(2022, 11, 15), start=date(2021, 1, 1)
+    )
 
-    result = settlement(deposit, today=date(2025, 1, 20))
+    result = settlement(deposit, today=date(2023, 1, 20))
     assert result.days_late == 36
-    assert [(s.first_day, s.last_day, s.days, s.amount) for s in result.interest.segments] == [
-        (date(2024, 12, 16), date(2024, 12, 31), 16, Decimal("2.85")),
-        (date(2025, 1, 1), date(2025, 1, 20), 20, Decimal("3.56")),
+    assert [
+        (s.first_day, s.last_day, s.days, s.rate, s.amount) for s in result.interest.segments
+    ] == [
+        (date(2022, 12, 16), date(2022, 12, 31), 16, Decimal("3.00"), Decimal("2.63")),
+        (date(2023, 1, 1), date(2023, 1, 20), 20, Decimal("3.25"), Decimal("3.56")),
     ]
-    assert result.interest.total == Decimal("6.41")
+    assert result.interest.total == Decimal("6.19")
 
 
 def test_legal_interest_in_a_leap_year_still_divides_by_365(make_lease):
@@ -176,15 +181,15 @@ def test_legal_interest_in_a_leap_year_still_divides_by_365(make_lease):
 def test_a_whole_leap_year_late_earns_366_days_of_interest(make_lease):
     from tenants.services.rentals.deposits import settlement
 
-    # Keys 30 Nov 2023 → deadline 30 Dec 2023; on 30 Dec 2024 it is 366 days late:
-    #   2023: 31 Dec            =   1 day  × 1,000.00 × 3.25 % / 365 =  0.0890 →  0.09
-    #   2024: 1 Jan … 30 Dec    = 365 days × 1,000.00 × 3.25 % / 365 = 32.50
-    #   total 32.59: more than 3.25 % of a year, since 2024 has 366 days and the divisor is 365
+    # Keys 30 Nov 2023 → deadline 30 Dec 2023; on 30 Dec 2024 it is 366 days late, 31 Dec 2023
+    # to 30 Dec 2024, all at 3.25 % (2023 and 2024 alike), so one row:
+    #   366 days × 1,000.00 × 3.25 % / 365 = 32.5890 → 32.59: more than 3.25 % of a year, since
+    #   2024 has 366 days and the divisor is 365
     _lease, deposit = _keys_returned(make_lease, rent="1000.00", keys=date(2023, 11, 30))
 
     result = settlement(deposit, today=date(2024, 12, 30))
     assert result.days_late == 366
-    assert [s.amount for s in result.interest.segments] == [Decimal("0.09"), Decimal("32.50")]
+    assert [(s.days, s.amount) for s in result.interest.segments] == [(366, Decimal("32.59"))]
     assert result.interest.total == Decimal("32.59")
 
 

@@ -58,3 +58,8 @@ def init_app(app) -> None:
     from web.messages import activity_label
 
     app.jinja_env.globals["activity_label"] = activity_label
+    from web.labels import EMAIL_STATUS_LABELS, ROLE_NAMES
+
+    # A stored value is never shown as it is stored ("owner", "stored"): these give its words.
+    app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES.get(role, role)
+    app.jinja_env.filters["email_status"] = lambda s: EMAIL_STATUS_LABELS.get(s, s)

@@ -179,6 +179,14 @@ ROLE_NAMES = {
     "partner": _l("Partner"),
     "lawyer": _l("Lawyer"),
 }
+# What became of an email, on the development mailbox.
+EMAIL_STATUS_LABELS = {
+    "queued": _l("Waiting to be sent"),
+    "sent": _l("Sent"),
+    "stored": _l("Kept here (no mail server configured)"),
+    "failed": _l("Not sent yet: will try again"),
+    "refused": _l("Refused by the mail server"),
+}
 # One row of the matrix per action of tenants/permissions.py (a test checks none is missing).
 ACTION_LABELS = {
     "rent_book.write": _l("Keep the rent book: properties, leases, payments, deposits, bank"),

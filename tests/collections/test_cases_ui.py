@@ -51,7 +51,7 @@ def test_the_case_page_shows_charges_ladder_and_timeline(landlord, make_case, es
     for step in ("Friendly reminder", "Formal demand", "Certified demand (burofax)"):
         assert es(step) in html
     assert "step-next" in html
-    assert es("Case opened with %(charges)s overdue charge(s).", charges=2) in html
+    assert "Expediente abierto con 2 cargos vencidos." in html  # a plural, not "cargo(s)"
     assert "Anna Schmidt" in html  # the guarantor gets copies
 
 

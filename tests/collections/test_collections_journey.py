@@ -118,7 +118,7 @@ def test_landlord_approves_a_formal_demand_and_posts_it(
     expect(page.locator("#posted_on")).to_have_value(today.isoformat())
     page.get_by_role("button", name="Mark the selected letters posted").click()
     page.wait_for_url(f"**/w/{slug}/cases/to-post")
-    expect(page.locator(".alert-success")).to_contain_text("1 letter(s) marked as posted.")
+    expect(page.locator(".alert-success")).to_contain_text("1 letter marked as posted.")
     expect(page.locator("#tray-empty")).to_be_visible()
     expect(page.locator(f"#posted-{letter_id}")).to_contain_text(TRACKING)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date
+from flask_babel import format_currency, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,9 +44,6 @@ PROBLEM_EVENTS = {"letter_failed", "letter_render_failed", "letter_bounced", "pr
 
 # One sentence per timeline event; a second key when an optional detail is there.
 EVENT_TEXT = {
-    "opened": _l("Case opened with %(charges)s overdue charge(s)."),
-    "reopened": _l("Case opened again with %(charges)s new overdue charge(s)."),
-    "charges_added": _l("%(charges)s more overdue charge(s) added to the case."),
     "started_late": _l(
         "The debt was already %(days_late)s days late: the ladder starts at the step “%(step)s”."
     ),
@@ -96,6 +93,22 @@ EVENT_TEXT = {
     "thanked": _l("Thank-you email sent to %(to)s."),
     "owner_changed": _l("The case is now followed by %(owner)s."),
     "owner_changed+nobody": _l("Nobody follows the case now."),
+}
+# Events that count something (the number in their detail's "charges"): singular or plural.
+COUNTED_EVENT_TEXT = {
+    "opened": lambda n: ngettext(
+        "Case opened with %(num)s overdue charge.", "Case opened with %(num)s overdue charges.", n
+    ),
+    "reopened": lambda n: ngettext(
+        "Case opened again with %(num)s new overdue charge.",
+        "Case opened again with %(num)s new overdue charges.",
+        n,
+    ),
+    "charges_added": lambda n: ngettext(
+        "%(num)s more overdue charge added to the case.",
+        "%(num)s more overdue charges added to the case.",
+        n,
+    ),
 }
 DATE_DETAILS = ("until", "received_on", "posted_on", "delivered_on")
 
@@ -207,6 +220,8 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
         key = f"{key}+final"
     if key == "owner_changed" and not detail.get("owner"):
         key = "owner_changed+nobody"
+    if key in COUNTED_EVENT_TEXT and isinstance(detail.get("charges"), int):
+        return COUNTED_EVENT_TEXT[key](detail["charges"])
     template = EVENT_TEXT.get(key)
     if template is None:
         return event.kind.replace("_", " ")

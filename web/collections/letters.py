@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from pypdf import PdfReader, PdfWriter
@@ -197,12 +198,13 @@ def approve_selected():
         return redirect(url_for(".approvals"))
     done = letter_service.approve_many(ids, actor())
     if done:
-        flash(_("%(count)s letter(s) approved.", count=done), "success")
+        flash(ngettext("%(num)s letter approved.", "%(num)s letters approved.", done), "success")
     if done < len(ids):
         flash(
-            _(
-                "%(count)s letter(s) were no longer waiting and were left alone.",
-                count=len(ids) - done,
+            ngettext(
+                "%(num)s letter was no longer waiting and was left alone.",
+                "%(num)s letters were no longer waiting and were left alone.",
+                len(ids) - done,
             ),
             "warning",
         )
@@ -302,7 +304,10 @@ def postal_tray_posted():
         else:
             apply_to_form(form, error)
         return render_tray(422, posted_form=form, errors=errors)
-    flash(_("%(count)s letter(s) marked as posted.", count=done), "success")
+    flash(
+        ngettext("%(num)s letter marked as posted.", "%(num)s letters marked as posted.", done),
+        "success",
+    )
     return redirect(url_for(".postal_tray"))
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tenants.clock import date_in_spain
+from tenants.clock import calendar_name, date_in_spain
 from tenants.db import current_tenant_id, session
 from tenants.models import Case, Charge, Deposit, Lease, Letter, Party, RentUpdate, Workspace
 from tenants.services.collections import cases, claims, ladders
@@ -123,6 +123,7 @@ def _payment(
     portal_url: str,
     deadline=None,
     days=None,
+    calendar=None,
 ) -> dict:
     return {
         "iban": iban or None,
@@ -130,6 +131,8 @@ def _payment(
         "remittance": remittance[:140],
         "deadline": deadline,
         "business_days": days,
+        # The holidays the business days skipped, named by language (docs/law.md#deadlines).
+        "calendar": calendar_name(calendar) if deadline and days else None,
         "portal_url": portal_url,
     }
 
@@ -154,6 +157,7 @@ def _ladder_letter(context: dict, letter: Letter, today: date, base_url: str) ->
         portal_url=f"{base_url.rstrip('/')}/p/{case.portal_token}",
         deadline=claim.deadline,
         days=claim.business_days,
+        calendar=claim.calendar,
     )
     ladder = case.ladder
     following = ladders.step_at(ladder, (letter.step_position or 0) + 1)

@@ -90,6 +90,7 @@ _ES: dict[str, str] = {
         "tardar el {deadline}."
     ),
     "deadline_date": "Le rogamos que realice el pago a más tardar el {deadline}.",
+    "deadline_calendar": "Días hábiles según {calendar}.",
     "credit_file": (
         "Le advertimos de que, si no paga en el plazo indicado, los datos de esta deuda, que "
         "es cierta, vencida y exigible, podrán ser comunicados al sistema común de información "
@@ -315,6 +316,7 @@ _EN: dict[str, str] = {
     "contact": "If you have any questions, please contact us at {contact}.",
     "deadline": ("Please pay within {days} business days, that is, by {deadline} at the latest."),
     "deadline_date": "Please pay by {deadline} at the latest.",
+    "deadline_calendar": "Business days according to {calendar}.",
     "credit_file": (
         "Please note that if you do not pay within this period, the details of this debt, "
         "which is certain, overdue and payable, may be reported to the credit information "

@@ -405,3 +405,115 @@ def test_every_letter_of_a_case_and_its_copies_carry_the_same_reference(
     # The renter's two months, the same in both letters and both copies.
     totals = {letter_row(rows, i)["context"]["total"] for i in letter_ids}
     assert totals == {"1700.00"}
+
+
+# --- the calendar of the deadline -------------------------------------------------------------
+
+
+def _madrid_workspace_and_debtor(app, create_workspace, *, province, postal_code, city):
+    """Suministros Ana, of Madrid, whose client (at the address given) has an invoice of 2025
+    unpaid; returns (workspace_id, party_id, case_id)."""
+    from tenants import db
+    from tenants.models import Workspace
+    from tenants.services.collections import cases
+    from tenants.services.receivables import invoices
+    from tenants.services.rentals import parties
+
+    workspace_id, _slug = create_workspace(name="Suministros Ana", kind="business")
+
+    def book():
+        workspace = db.session.get(Workspace, workspace_id)
+        workspace.iban = IBAN
+        workspace.street, workspace.postal_code = "Calle Mayor 1", "28013"
+        workspace.city, workspace.province = "Madrid", "Madrid"
+        client = parties.create_party(
+            name="Talleres Norte SL",
+            tax_id="B12345674",
+            street="Carrer de Mallorca 10",
+            postal_code=postal_code,
+            city=city,
+            province=province,
+        )
+        invoice = invoices.create_invoice(
+            invoices.InvoiceInput(
+                party_id=client.id,
+                number="F-1",
+                issue_date=date(2025, 9, 1),
+                due_date=date(2025, 9, 30),
+                total="1210.00",
+            )
+        )
+        cases.take_in_overdue(date(2025, 10, 1), "business")
+        db.session.flush()
+        return client.id, invoices.get_invoice(invoice.id).case_id
+
+    party_id, case_id = in_tenant(app, workspace_id, book)
+    return workspace_id, party_id, case_id
+
+
+def test_a_debtor_in_barcelona_gets_catalonias_holidays_not_the_madrid_workspaces(
+    app, create_workspace
+):
+    from tenants import db
+    from tenants.models import Case, Party
+
+    workspace_id, party_id, case_id = _madrid_workspace_and_debtor(
+        app, create_workspace, province="Barcelona", postal_code="08008", city="Barcelona"
+    )
+    in_tenant(
+        app,
+        workspace_id,
+        lambda: post_formal_demand(db.session.get(Case, case_id), date(2026, 12, 3)),
+    )
+
+    # Ten business days from Thursday 3 December 2026. In Cataluña, Monday 7 is a working day
+    # (Constitution Day on Sunday 6 is not moved there); 8 December is national:
+    #   4, 7, 9, 10, 11, 14, 15, 16, 17, 18 → Friday 18 December.
+    claim = in_tenant(app, workspace_id, lambda: claim_of(case_id, date(2026, 12, 3)))
+    assert (claim.deadline, claim.business_days, claim.calendar) == (
+        date(2026, 12, 18),
+        10,
+        "CT",
+    )
+
+    # A debtor without an address: the workspace's calendar, Madrid, where 7 December is a
+    # holiday: 4, 9, 10, 11, 14, 15, 16, 17, 18, 21 → Monday 21 December.
+    def forget_the_address():
+        party = db.session.get(Party, party_id)
+        party.street = party.postal_code = party.city = party.province = None
+
+    in_tenant(app, workspace_id, forget_the_address)
+    claim = in_tenant(app, workspace_id, lambda: claim_of(case_id, date(2026, 12, 3)))
+    assert (claim.deadline, claim.calendar) == (date(2026, 12, 21), "MD")
+
+
+def test_the_demand_names_the_calendar_its_business_days_follow(
+    app, create_workspace, rates_until_next_year, in_process_jobs, rows
+):
+    from tenants import db
+    from tenants.clock import business_days_after, today_in_spain
+    from tenants.models import Case
+    from tenants.services.collections import letters
+
+    workspace_id, _party_id, case_id = _madrid_workspace_and_debtor(
+        app, create_workspace, province="", postal_code="08008", city="Barcelona"
+    )
+
+    def demand():
+        case = db.session.get(Case, case_id)
+        step = next(s for s in case.ladder.steps if s.kind == "formal_demand")
+        step.channel = "postal"
+        case.stage = step.position
+        [letter] = letters.record_step_letters(case, step, [])
+        return letter.id
+
+    demand_id = in_tenant(app, workspace_id, demand)
+    render(workspace_id, demand_id)
+
+    row = letter_row(rows, demand_id)
+    text_of_letter = letter_text(app, row["pdf_sha256"])
+    # The province left empty, the postal code 08… says Barcelona: Cataluña's holidays.
+    assert "Días hábiles según el calendario de Cataluña." in text_of_letter
+    assert "Comunidad de Madrid" not in text_of_letter
+    deadline = date.fromisoformat(row["context"]["payment"]["deadline"])
+    assert deadline == business_days_after(today_in_spain(), 10, "CT")

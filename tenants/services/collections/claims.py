@@ -9,7 +9,9 @@ it is claimed):
   each due date and 40 EUR per late invoice (docs/law.md#ley-3-2004-interest and
   docs/law.md#ley-3-2004-art-8-40-eur); a consumer (a residential renter) the legal interest
   from the first demand, and no 40 EUR (docs/law.md#cc-1108-legal-interest).
-- A demand gives a deadline in business days from the day it is made (docs/law.md#deadlines).
+- A demand gives a deadline in business days from the day it is made, skipping the holidays of
+  the debtor's autonomous community (where the demand takes effect), else the workspace's
+  (docs/law.md#deadlines).
 - One payment reference per case, whatever letter, QR code or page shows it.
 """
 
@@ -21,7 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
-from tenants.clock import business_days_after, date_in_spain
+from tenants.clock import business_days_after, date_in_spain, region_of
 from tenants.db import current_tenant_id, session
 from tenants.models import Case, Charge, Letter, Workspace
 from tenants.services.collections import cases
@@ -85,6 +87,9 @@ class Claim:
     deadline: date | None  # the demand's deadline to pay
     business_days: int | None
     currency: str = "EUR"
+    # The community whose holidays the deadline skipped (a `holidays` code, "MD"); None: only
+    # the national ones (docs/law.md#deadlines).
+    calendar: str | None = None
 
 
 def payment_reference(case_id: int) -> str:
@@ -119,7 +124,7 @@ def claim_of_case(case: Case, on: date, *, letter: Letter | None = None) -> Clai
     interest = compensation = ZERO
     late_invoices = 0
     missing = False
-    deadline = days = None
+    deadline = days = calendar = None
     if is_demand:
         for charge in charges:
             claim = late_payment.claim(charge, debtor, on, demand_date=demanded_on)
@@ -130,7 +135,8 @@ def claim_of_case(case: Case, on: date, *, letter: Letter | None = None) -> Clai
                 late_invoices += 1
                 compensation += claim.compensation
         days = case.ladder.payment_days
-        deadline = business_days_after(deadline_from, days)
+        calendar = calendar_of(debtor)
+        deadline = business_days_after(deadline_from, days, calendar)
     return Claim(
         case_id=case.id,
         as_of=on,
@@ -149,7 +155,21 @@ def claim_of_case(case: Case, on: date, *, letter: Letter | None = None) -> Clai
         total=principal + interest + compensation,
         deadline=deadline,
         business_days=days,
+        calendar=calendar,
     )
+
+
+def calendar_of(debtor) -> str | None:
+    """The autonomous community whose holidays a deadline given to `debtor` skips: where the
+    debtor lives (the demand takes effect where it is received), else where the workspace is
+    (its legal address); None when neither address names a Spanish province
+    (docs/law.md#deadlines)."""
+    if (debtor.country or "ES") == "ES":
+        region = region_of(debtor.province, debtor.postal_code)
+        if region:
+            return region
+    workspace = session.get(Workspace, current_tenant_id())
+    return region_of(workspace.province, workspace.postal_code) if workspace else None
 
 
 def payee_of(case: Case) -> Payee:

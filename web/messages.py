@@ -1,6 +1,10 @@
 """The words for service errors, by code, in the user's language."""
 
+from datetime import date
+from decimal import Decimal
+
 from flask import flash
+from flask_babel import format_currency, format_date, format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.services.errors import ServiceError
@@ -198,23 +202,44 @@ WARNINGS = {
         "Housing leases signed from 25 May 2023 are updated by the IRAV index, not the IPC "
         "(LAU art. 18)."
     ),
-    "deposit_not_legal": _l(
-        "The law sets the deposit at %(months)s month(s) of rent: %(legal)s EUR (LAU art. 36.1)."
+    "deposit_not_legal": lambda p: ngettext(
+        "The law sets the deposit at %(num)s month of rent: %(legal)s (LAU art. 36.1).",
+        "The law sets the deposit at %(num)s months of rent: %(legal)s (LAU art. 36.1).",
+        p["months"],
+        legal=p["legal"],
     ),
     "guarantee_over_cap": _l(
         "Additional guarantees on a housing lease may not exceed two months of rent: "
-        "%(cap)s EUR (LAU art. 36.5)."
+        "%(cap)s (LAU art. 36.5)."
     ),
 }
 
 
+def in_words(params: dict) -> dict:
+    """The values of a message as the reader writes them: "1.100,00 €", "1 sept 2026",
+    "100.000". Services pass dates and amounts as they are (date, Decimal), never as text."""
+    shown = {}
+    for name, value in params.items():
+        if isinstance(value, date):
+            value = format_date(value, "medium")
+        elif isinstance(value, Decimal):
+            value = format_currency(value, "EUR")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+            value = format_decimal(value)
+        shown[name] = value
+    return shown
+
+
 def warning_text(code: str, params: dict) -> str:
-    return str(WARNINGS[code]) % params
+    template = WARNINGS[code]
+    if callable(template):  # a count decides its words: ngettext, with the values in words
+        return str(template(in_words(params)))
+    return str(template) % in_words(params)
 
 
 def message_for(error: ServiceError) -> str:
     template = MESSAGES.get(error.code)
-    return str(template) % error.params if template is not None else error.code
+    return str(template) % in_words(error.params) if template is not None else error.code
 
 
 def apply_to_form(form, error: ServiceError) -> None:

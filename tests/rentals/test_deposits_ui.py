@@ -88,7 +88,7 @@ def test_a_deposit_other_than_the_legal_one_is_kept_with_a_warning(book, people)
     html = book.page(f"/leases/{lease_id}")
     assert element(deposit_of(html), "deposit-held") == "€1,000.00"
     assert (
-        "The law sets the deposit at 1 month(s) of rent: 900.00 EUR (LAU art. 36.1)."
+        "The law sets the deposit at 1 month of rent: €900.00 (LAU art. 36.1)."
         in deposit_of(html)
     )
 
@@ -99,7 +99,7 @@ def test_an_additional_guarantee_above_two_months_warns(book, people):
     )
     html = deposit_of(book.page(f"/leases/{over}"))
     assert "Bank guarantee: €2,000.00" in html
-    assert "may not exceed two months of rent: 1,800.00 EUR (LAU art. 36.5)" in html
+    assert "may not exceed two months of rent: €1,800.00 (LAU art. 36.5)" in html
 
     at_cap = book.lease(
         book.unit("1º B"), people, guarantee_kind="bank_guarantee", guarantee_amount="1800"

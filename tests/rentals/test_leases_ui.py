@@ -52,8 +52,10 @@ def test_the_form_preselects_the_unit_and_offers_the_people(book, marta):
     unit_id, renter, guarantor = marta
     other_unit = book.unit("Local 1", use="other")
     html = book.page(f"/leases/new?unit_id={other_unit}")
-    assert f'<option data-use="other" selected value="{other_unit}">Local 1</option>' in html
-    assert f'value="{unit_id}">2º B</option>' in html
+    # Each unit reads with its building: "Calle Mayor 12 · Local 1".
+    selected = f'<option data-use="other" selected value="{other_unit}">Calle Mayor 12 · Local 1<'
+    assert selected in html
+    assert f'value="{unit_id}">Calle Mayor 12 · 2º B</option>' in html
     assert "Marta Ruiz" in html and "Jorge Ruiz" in html
     assert "31 means the last day of every month" in html
 
@@ -294,9 +296,9 @@ def test_a_second_lease_on_the_same_unit_and_dates_is_refused(book, marta, admin
     book.lease(unit_id, [renter])
     response = book.new_lease(unit_id, [renter], start_date="2026-06-01", end_date="")
     assert response.status_code == 422
-    assert field_error(response.get_data(as_text=True), "start_date") == message(
-        book.app, "lease_overlap", since="2025-01-15"
-    )
+    shown = field_error(response.get_data(as_text=True), "start_date")
+    assert shown == message(book.app, "lease_overlap", since=date(2025, 1, 15))
+    assert "(from Jan 15, 2025)" in shown  # the date as the reader writes it, not 2025-01-15
     assert count(admin_engine, "leases") == 1
 
 

@@ -235,7 +235,8 @@ def test_importing_the_same_file_again_reports_the_overlaps_and_creates_nothing(
     again = upload(ana, content)
 
     assert again.status_code == 422
-    overlap = message("lease_overlap", since="2025-03-01")
+    overlap = message("lease_overlap", since=date(2025, 3, 1))
+    assert "(desde el 1 mar 2025)" in overlap  # a date in Spanish, not 2025-03-01
     for number in range(2, 42):
         assert shows_error(again, number, "Fecha de inicio", overlap), row_html(again, number)
     assert not payload_of(again), "a file with problems cannot be confirmed"

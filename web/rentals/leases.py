@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_decimal
@@ -75,17 +74,8 @@ def pct(value) -> str:
 
 
 def warning_messages(warnings: list[tuple[str, dict]]) -> list[str]:
-    """The warnings' text, amounts written the way the reader writes them."""
-    return [
-        warning_text(
-            code,
-            {
-                k: format_decimal(v, format="#,##0.00") if isinstance(v, Decimal) else v
-                for k, v in params.items()
-            },
-        )
-        for code, params in warnings
-    ]
+    """The warnings' text, amounts written the way the reader writes them (web/messages.py)."""
+    return [warning_text(code, params) for code, params in warnings]
 
 
 # --- forms ------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def create_lease(data: LeaseInput) -> Lease:
         raise ServiceError("iban_required", "iban")
     other = _overlapping(unit.id, data.start_date, data.end_date)
     if other is not None:
-        raise ServiceError("lease_overlap", "start_date", since=other.start_date.isoformat())
+        raise ServiceError("lease_overlap", "start_date", since=other.start_date)
     extras = []
     for kind, description, amount in data.extras:
         if kind not in EXTRA_KINDS:

@@ -11,11 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
+from tenants.models import RentIndexValue
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import rent_updates
+from tenants.services.values import column_max
+from web.fields import DayField, MoneyField
 from web.messages import apply_to_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,14 +31,16 @@ class IndexValueForm(FlaskForm):
         choices=[SelectChoice("irav", "IRAV"), SelectChoice("ipc", "IPC")],
         validators=[REQUIRED],
     )
-    month = DateField(
+    month = DayField(
         _l("Month"),
         validators=[REQUIRED],
         description=_l("Any day of the month the value refers to."),
     )
-    value = StringField(
+    value = MoneyField(
         _l("Annual variation (%)"),
         validators=[REQUIRED],
+        signed=True,
+        maximum=column_max(RentIndexValue.value),
         description=_l("As INE publishes it, e.g. 2,19 or -0,3."),
     )
     source = StringField(_l("Source"), default="INE")

@@ -32,6 +32,7 @@ MESSAGES = {
     # rentals
     "choice_invalid": _l("Choose one of the options offered."),
     "date_invalid": _l("This is not a valid date. Write it as dd/mm/yyyy."),
+    "date_out_of_range": _l("The date must be between the years %(first)s and %(last)s."),
     "tax_id_invalid": _l("This NIF, NIE or CIF is not valid. Check the letters and digits."),
     "tax_id_taken": _l("There is already someone with this NIF/NIE/CIF: %(name)s."),
     "province_invalid": _l("Choose a Spanish province."),
@@ -73,6 +74,7 @@ MESSAGES = {
         "This is not a CSV file. Open it in your spreadsheet and save it as “CSV (semicolon "
         "delimited)”, or start from the template."
     ),
+    "amount_too_large": _l("This amount is too large: at most %(max)s."),
     "import_too_large": _l("The file is larger than %(max)s MB. Split it into smaller files."),
     "import_empty": _l("The file has no rows to import under the header row."),
     "import_too_many_rows": _l("The file has more than %(max)s rows. Split it into smaller files."),

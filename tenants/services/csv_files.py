@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from tenants.services.errors import ServiceError
+from tenants.services.values import MONEY_DIGITS
 
 DELIMITERS = (";", ",", "\t", "|")
 # What people upload by mistake: a workbook (xlsx, xls), a PDF, a photo of the statement.
@@ -238,7 +239,7 @@ def parse_amount(raw: str) -> Decimal | None:
             return None
         integer = integer.replace(",", "").replace(".", "")
     text = f"{integer}.{cents}" if mark else integer
-    if not _NUMBER.fullmatch(text) or len(integer) > 10:
+    if not _NUMBER.fullmatch(text) or len(integer) > MONEY_DIGITS:  # Numeric(12, 2)
         return None
     value = Decimal(text).quantize(Decimal("0.01"))
     return -value if negative else value

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.collections.conftest import RENDER_WARNING, RENTER, pdf_text
+from tests.web.conftest import browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.filterwarnings(RENDER_WARNING)
 
@@ -21,7 +22,7 @@ def test_the_queue_shows_each_letter_with_its_preview(landlord, make_case, make_
     assert es("Formal demand") in card and es("Email") in card
     assert money("1740") in card
     pdf_url = landlord.path(f"/cases/letters/{letter_id}/pdf")
-    assert f'<iframe class="letter-preview w-100 border mb-2" src="{pdf_url}"' in card
+    assert f'<iframe class="letter-preview w-100 border mt-2" src="{pdf_url}"' in card
     # The menu counts it.
     assert re.search(r'id="menu-approvals">[^<]*<span class="badge[^"]*">1</span>', html)
 
@@ -183,3 +184,46 @@ def test_a_letter_approved_while_redis_is_down_answers_success_and_is_sent_when_
     assert row_of("letters", letter_id)["status"] == "sent"
     assert len(inbox.to("javier@example.com")) == 1
     assert rows("SELECT count(*) AS n FROM outbox WHERE done_at IS NULL")[0]["n"] == 0
+
+
+TAX_IDS = ("12345678Z", "87654321X", "11111111H", "22222222J")
+
+
+def test_only_the_first_preview_loads_with_the_queue_and_the_others_when_opened(
+    landlord,
+    make_case,
+    make_letter,
+    live_server,  # noqa: F811
+    browser,  # noqa: F811
+):
+    """Issue 11.14: a queue of 29 embedded PDFs took 12-20 s to load."""
+    from tests.conftest import PASSWORD
+
+    letters = []
+    for n, tax_id in enumerate(TAX_IDS):
+        case = make_case(landlord.id, renter=f"Inquilino {n}", tax_id=tax_id)
+        letters.append(make_letter(landlord.id, case.case_id))
+    html = landlord.page("/cases/approvals")
+    assert html.count('class="letter-preview w-100 border mt-2" src=') == 1
+    assert html.count('class="letter-preview w-100 border mt-2" data-src=') == len(TAX_IDS) - 1
+
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url.endswith("/pdf") else None)
+    page.goto("/login")
+    page.locator("#email").fill("rosa@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/w/**")
+    page.goto(landlord.path("/cases/approvals"))
+    page.wait_for_load_state("networkidle")
+    # Chromium's PDF viewer may ask for a PDF twice: what counts is which letters were fetched.
+    assert set(fetched) == {live_server.url + landlord.path(f"/cases/letters/{letters[0]}/pdf")}
+
+    third = page.locator(f"#letter-{letters[2]} details.letter-preview-toggle")
+    with page.expect_request(lambda r: r.url.endswith(f"/letters/{letters[2]}/pdf")):
+        third.locator("summary").click()
+    assert len(set(fetched)) == 2
+    context.close()

@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import jsonify, request
 
 from tenants.services.errors import ServiceError
+from tenants.services.values import check_day, parse_money
 from tenants.text import breaks_lines
 from web.messages import message_for
 
 PROBLEM_BASE = "https://amparo.es/problems/"
 MAX_ID = 2**31 - 1
-MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)
-DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-MONEY_RE = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+MONEY_RE = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?", re.ASCII)
 
 
 class ApiError(Exception):
@@ -129,43 +129,43 @@ def integer_id(data: dict, field: str) -> int:
     return value
 
 
+def _refused(exc: ServiceError) -> ApiError:
+    return invalid(exc.field, exc.code, message_for(exc))
+
+
 def iso_date(value, field: str) -> date:
+    """A day as "YYYY-MM-DD" (ASCII digits) within the services' bounds (values.check_day)."""
     if value is None:
         raise invalid(field, "required", "This field is required.")
     if not isinstance(value, str) or not DATE_RE.fullmatch(value):
         raise invalid(field, "date_invalid", "Must be a date as YYYY-MM-DD.")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise invalid(field, "date_invalid", "Must be a date as YYYY-MM-DD.") from exc
+    try:
+        return check_day(day, field)
+    except ServiceError as exc:
+        raise _refused(exc) from None
 
 
 def money_value(value, field: str, *, nullable: bool = False) -> Decimal | None:
-    """A non-negative amount as a string "1210.00" (or a JSON number) of at most 2 decimals."""
+    """A non-negative amount as a string "1210.00" (or a JSON number) of at most 2 decimals,
+    read by the services' parser (values.parse_money) with its bound and codes."""
     if value is None:
         if nullable:
             return None
         raise invalid(field, "required", "This field is required.")
     if isinstance(value, bool):
         raise invalid(field, "type", 'Must be an amount such as "1210.00".')
-    if isinstance(value, str):
-        if not MONEY_RE.fullmatch(value):
-            raise invalid(field, "amount_invalid", 'Must be an amount such as "1210.00".')
-        value = Decimal(value)
-    elif isinstance(value, int):
-        if not 0 <= value <= MAX_MONEY:
-            raise invalid(field, "amount_too_large", "The amount is out of range.")
-        value = Decimal(value)
-    elif not isinstance(value, Decimal):
+    if isinstance(value, str) and not MONEY_RE.fullmatch(value):
+        raise invalid(field, "amount_invalid", 'Must be an amount such as "1210.00".')
+    if not isinstance(value, str | int | Decimal):
         raise invalid(field, "type", 'Must be an amount such as "1210.00".')
     try:
-        ok = value.is_finite() and 0 <= value <= MAX_MONEY
-        ok = ok and value == value.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        ok = False
-    if not ok:
-        raise invalid(field, "amount_invalid", "Must be 0 to 9999999999.99 with 2 decimals.")
-    return value
+        return parse_money(value, field, allow_zero=True)
+    except ServiceError as exc:
+        raise _refused(exc) from None
 
 
 def money_out(value: Decimal | None) -> str | None:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from tenants import db
@@ -24,6 +24,7 @@ from tenants.services.collections import letters as letter_service
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform.workspaces import list_members
 from web.collections import bp
+from web.fields import DayField, MoneyField
 from web.labels import (
     CANCEL_REASON_LABELS,
     CASE_STATUS_LABELS,
@@ -122,7 +123,7 @@ class ActionForm(FlaskForm):
 
 class PauseForm(FlaskForm):
     note = TextAreaField(_l("Why"), validators=[REQUIRED, Length(max=500)])
-    until = DateField(
+    until = DayField(
         _l("Resume on (optional)"),
         validators=[Optional()],
         description=_l("Left empty, the case waits until you resume it."),
@@ -134,12 +135,8 @@ class DisputeForm(FlaskForm):
 
 
 class PromiseForm(FlaskForm):
-    until = DateField(_l("Promised to pay by"), validators=[REQUIRED])
-    amount = StringField(
-        _l("Amount promised (optional)"),
-        validators=[Length(max=20)],
-        render_kw={"inputmode": "decimal"},
-    )
+    until = DayField(_l("Promised to pay by"), validators=[REQUIRED])
+    amount = MoneyField(_l("Amount promised (optional)"))
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=500)])
 
 
@@ -152,7 +149,7 @@ class NoteForm(FlaskForm):
 
 class ChargePauseForm(FlaskForm):
     reason = StringField(_l("Why"), validators=[REQUIRED, Length(max=500)])
-    until = DateField(_l("Until (optional)"), validators=[Optional()])
+    until = DayField(_l("Until (optional)"), validators=[Optional()])
 
 
 class OwnerForm(FlaskForm):

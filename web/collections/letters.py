@@ -24,7 +24,7 @@ from flask_wtf.file import FileField
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from sqlalchemy import select
-from wtforms import DateField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from tenants import db
@@ -35,6 +35,7 @@ from tenants.storage import DocumentStore, check_pdf
 from web import transaction
 from web.collections import bp
 from web.collections.cases import ActionForm, actor, render_case, today
+from web.fields import DayField
 from web.labels import CHANNEL_LABELS, LETTER_KIND_LABELS, STEP_LABELS
 from web.messages import apply_to_form, flash_error, message_for
 from web.permissions import requires
@@ -49,12 +50,12 @@ class LetterNoteForm(FlaskForm):
 
 
 class PostedForm(FlaskForm):
-    posted_on = DateField(_l("Posted on"), validators=[REQUIRED])
+    posted_on = DayField(_l("Posted on"), validators=[REQUIRED])
 
 
 class AckForm(FlaskForm):
     file = FileField(_l("Acknowledgement of receipt (PDF)"))
-    delivered_on = DateField(_l("Delivered on"), validators=[REQUIRED])
+    delivered_on = DayField(_l("Delivered on"), validators=[REQUIRED])
 
 
 def _store() -> DocumentStore:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from tenants import db
@@ -32,6 +32,7 @@ from tenants.services.receivables import invoices as invoice_service
 from tenants.services.receivables import late_payment
 from tenants.services.rentals import parties as party_service
 from tenants.storage import DocumentStore, check_pdf
+from web.fields import DayField, MoneyField, read_day
 from web.labels import (
     INVOICE_STATUS_FILTERS,
     INVOICE_STATUS_LABELS,
@@ -51,19 +52,19 @@ class InvoiceForm(FlaskForm):
     # Most checks are the service's (its messages, next to the field).
     party_id = SelectField(_l("Client"), validate_choice=False)
     number = StringField(_l("Invoice number"), validators=[Length(max=40)])
-    issue_date = DateField(_l("Issue date"), validators=[Optional()])
-    due_date = DateField(_l("Due date"), validators=[Optional()])
-    base = StringField(_l("Taxable base"), validators=[Length(max=20)])
-    vat = StringField(_l("VAT"), validators=[Length(max=20)])
-    total = StringField(_l("Total"), validators=[Length(max=20)])
+    issue_date = DayField(_l("Issue date"), validators=[Optional()])
+    due_date = DayField(_l("Due date"), validators=[Optional()])
+    base = MoneyField(_l("Taxable base"))
+    vat = MoneyField(_l("VAT"))
+    total = MoneyField(_l("Total"))
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(max=3)])
     description = StringField(_l("Description"), validators=[Length(max=200)])
     file = FileField(_l("The invoice as issued (PDF, optional)"))
 
 
 class PaymentForm(FlaskForm):
-    received_on = DateField(_l("Date received"), validators=[REQUIRED])
-    amount = StringField(_l("Amount"), validators=[Length(max=20)])
+    received_on = DayField(_l("Date received"), validators=[REQUIRED])
+    amount = MoneyField(_l("Amount"))
     method = SelectField(
         _l("Method"),
         choices=[SelectChoice(m, PAYMENT_METHOD_LABELS[m]) for m in PAYMENT_METHODS],
@@ -74,8 +75,8 @@ class PaymentForm(FlaskForm):
 
 class CreditNoteForm(FlaskForm):
     number = StringField(_l("Credit note number"), validators=[Length(max=40)])
-    issue_date = DateField(_l("Date"), validators=[REQUIRED])
-    amount = StringField(_l("Amount"), validators=[Length(max=20)])
+    issue_date = DayField(_l("Date"), validators=[REQUIRED])
+    amount = MoneyField(_l("Amount"))
 
 
 class DisputeForm(FlaskForm):
@@ -142,8 +143,9 @@ def _attach(invoice_id: int, upload: tuple[bytes, str]) -> None:
 
 
 def _date_arg(name: str) -> date | None:
+    """A day from the query string, within DayField's bounds; None if it is not one."""
     try:
-        return date.fromisoformat(request.args.get(name, "").strip())
+        return read_day(request.args.get(name, ""), name)
     except ValueError:
         return None
 

@@ -10,12 +10,13 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables import payments
 from tenants.services.rentals import deposits, leases
+from web.fields import DayField, MoneyField
 from web.labels import DEDUCTION_KIND_LABELS, REGION_LABELS, choices
 from web.messages import flash_error
 from web.permissions import requires
@@ -29,27 +30,24 @@ class LodgementForm(FlaskForm):
         choices=[SelectChoice("", _l("Choose the region")), *choices(REGION_LABELS)],
     )
     reference = StringField(_l("Lodgement reference"), validators=[REQUIRED, Length(max=60)])
-    lodged_on = DateField(_l("Lodged on"), validators=[REQUIRED])
+    lodged_on = DayField(_l("Lodged on"), validators=[REQUIRED])
 
 
 class DeductionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices(DEDUCTION_KIND_LABELS, ("damages", "other")))
     description = StringField(_l("Description"), validators=[REQUIRED, Length(max=200)])
-    amount = StringField(
-        _l("Amount (EUR)"), validators=[REQUIRED], render_kw={"inputmode": "decimal"}
-    )
+    amount = MoneyField(_l("Amount (EUR)"), validators=[REQUIRED])
 
 
 class KeysForm(FlaskForm):
-    keys_returned_on = DateField(_l("Keys returned on"), validators=[REQUIRED])
+    keys_returned_on = DayField(_l("Keys returned on"), validators=[REQUIRED])
 
 
 class ReturnForm(FlaskForm):
-    returned_on = DateField(_l("Returned on"), validators=[REQUIRED])
-    returned_amount = StringField(
+    returned_on = DayField(_l("Returned on"), validators=[REQUIRED])
+    returned_amount = MoneyField(
         _l("Amount returned (EUR)"),
         validators=[REQUIRED],
-        render_kw={"inputmode": "decimal"},
         description=_l("The balance, plus the interest if it is returned late."),
     )
 

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -30,12 +29,15 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from tenants.clock import today_in_spain
+from tenants.models import Lease
 from tenants.services.collections import letters as letter_service
 from tenants.services.errors import ServiceError
 from tenants.services.receivables import payments
 from tenants.services.rentals import charges, deposits, leases, rent_updates
 from tenants.services.rentals.parties import list_parties
 from tenants.services.rentals.properties import list_units
+from tenants.services.values import column_max
+from web.fields import DayField, MoneyField
 from web.labels import (
     CHANNEL_LABELS,
     CHARGE_STATUS_LABELS,
@@ -88,7 +90,7 @@ class ExtraForm(Form):
         _l("Kind"), choices=choices(LINE_KIND_LABELS, leases.EXTRA_KINDS), default="community"
     )
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])
-    amount = StringField(_l("Amount (EUR)"), render_kw={"inputmode": "decimal"})
+    amount = MoneyField(_l("Amount (EUR)"))
 
 
 class LeaseForm(FlaskForm):
@@ -99,16 +101,16 @@ class LeaseForm(FlaskForm):
         description=_l("Hold Ctrl (⌘ on a Mac) to choose more than one."),
     )
     guarantor_ids = SelectMultipleField(_l("Guarantors"), coerce=int)
-    start_date = DateField(_l("Start"), validators=[REQUIRED])
-    end_date = DateField(
+    start_date = DayField(_l("Start"), validators=[REQUIRED])
+    end_date = DayField(
         _l("End"), validators=[Optional()], description=_l("Leave it empty for an open term.")
     )
-    signed_on = DateField(
+    signed_on = DayField(
         _l("Signed on"),
         validators=[Optional()],
         description=_l("Housing leases signed from 25 May 2023 are updated by the IRAV index."),
     )
-    billed_from = DateField(
+    billed_from = DayField(
         _l("Charge rent from"),
         validators=[Optional()],
         description=_l(
@@ -122,9 +124,7 @@ class LeaseForm(FlaskForm):
         choices=[SelectChoice("", _l("The unit's use")), *choices(LEASE_USE_LABELS)],
         validators=[Optional()],
     )
-    rent = StringField(
-        _l("Monthly rent (EUR)"), validators=[REQUIRED], render_kw={"inputmode": "decimal"}
-    )
+    rent = MoneyField(_l("Monthly rent (EUR)"), validators=[REQUIRED], maximum=leases.MAX_RENT)
     due_day = IntegerField(
         _l("Due day"),
         default=1,
@@ -144,24 +144,22 @@ class LeaseForm(FlaskForm):
         description=_l("Required for a transfer or a direct debit: the account the rent goes to."),
     )
     update_clause = SelectField(_l("Yearly rent update"), choices=choices(UPDATE_CLAUSE_LABELS))
-    update_fixed_pct = StringField(
+    update_fixed_pct = MoneyField(
         _l("Fixed update (%)"),
-        render_kw={"inputmode": "decimal"},
+        maximum=column_max(Lease.update_fixed_pct),
         description=_l("Only for a fixed percentage, for example 2,5."),
     )
     extras = FieldList(FormField(ExtraForm), min_entries=EXTRA_ROWS, max_entries=EXTRA_ROWS)
-    deposit_amount = StringField(
+    deposit_amount = MoneyField(
         _l("Deposit (fianza, EUR)"),
-        render_kw={"inputmode": "decimal"},
         description=_l(
             "Prefilled with the legal amount: 1 month of rent for housing, 2 months for other "
             "uses (LAU art. 36.1). You may change it; left empty, the legal amount is held."
         ),
     )
     guarantee_kind = SelectField(_l("Additional guarantee"), choices=choices(GUARANTEE_KIND_LABELS))
-    guarantee_amount = StringField(
+    guarantee_amount = MoneyField(
         _l("Additional guarantee (EUR)"),
-        render_kw={"inputmode": "decimal"},
         description=_l("For housing, at most 2 months of rent (LAU art. 36.5)."),
     )
     deposit_region = SelectField(
@@ -172,11 +170,10 @@ class LeaseForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    received_on = DateField(_l("Date received"), validators=[REQUIRED])
-    amount = StringField(
+    received_on = DayField(_l("Date received"), validators=[REQUIRED])
+    amount = MoneyField(
         _l("Amount (EUR)"),
         validators=[REQUIRED],
-        render_kw={"inputmode": "decimal"},
         description=_l("For example 850 or 850,50."),
     )
     method = SelectField(_l("Method"), choices=choices(PAYMENT_METHOD_LABELS))
@@ -185,15 +182,13 @@ class PaymentForm(FlaskForm):
 
 class OtherChargeForm(FlaskForm):
     description = StringField(_l("What for"), validators=[REQUIRED, Length(max=200)])
-    amount = StringField(
-        _l("Amount (EUR)"), validators=[REQUIRED], render_kw={"inputmode": "decimal"}
-    )
-    due_date = DateField(_l("Due on"), validators=[REQUIRED])
+    amount = MoneyField(_l("Amount (EUR)"), validators=[REQUIRED])
+    due_date = DayField(_l("Due on"), validators=[REQUIRED])
 
 
 class EndLeaseForm(FlaskForm):
-    ended_on = DateField(_l("Ended on"), validators=[REQUIRED])
-    keys_returned_on = DateField(
+    ended_on = DayField(_l("Ended on"), validators=[REQUIRED])
+    keys_returned_on = DayField(
         _l("Keys returned on"),
         validators=[Optional()],
         description=_l("Leave it empty if the keys have not come back yet."),
@@ -208,7 +203,7 @@ class BalanceForm(FlaskForm):
     class Meta:
         csrf = False  # a GET query: ?on=YYYY-MM-DD
 
-    on = DateField(_l("Balance on"), validators=[REQUIRED])
+    on = DayField(_l("Balance on"), validators=[REQUIRED])
 
 
 # --- leases -----------------------------------------------------------------------------------

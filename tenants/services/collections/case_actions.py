@@ -21,6 +21,7 @@ from tenants.services.collections.cases import (
 )
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import parse_amount
+from tenants.services.values import check_day
 
 MAX_PAUSE_DAYS = 366
 
@@ -30,8 +31,7 @@ def _check_until(until: date | None, today: date, *, required: bool) -> date | N
         if required:
             raise ServiceError("required", "until")
         return None
-    if not isinstance(until, date):
-        raise ServiceError("date_invalid", "until")
+    check_day(until, "until")
     if until <= today:
         raise ServiceError("date_not_future", "until")
     if until > today + timedelta(days=MAX_PAUSE_DAYS):

@@ -19,6 +19,7 @@ from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Case, Lease, Letter, Party, User
 from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.values import check_day
 
 MAX_TRACKING = 64
 
@@ -335,8 +336,7 @@ def mark_posted(
 ) -> int:
     """Paper letters handed to the post office. A certified letter needs its tracking number
     (the burofax or registered-letter code), which the proof of delivery is matched with."""
-    if not isinstance(posted_on, date):
-        raise ServiceError("date_invalid", "posted_on")
+    check_day(posted_on, "posted_on")
     if posted_on > today:
         raise ServiceError("date_in_future", "posted_on")
     letters = [get_letter(i) for i in letter_ids]
@@ -373,8 +373,7 @@ def record_acknowledgement(
     letter = get_letter(letter_id)
     if letter.status not in ("posted", "delivered"):
         raise ServiceError("letter_not_posted")
-    if not isinstance(delivered_on, date):
-        raise ServiceError("date_invalid", "delivered_on")
+    check_day(delivered_on, "delivered_on")
     if letter.posted_on and delivered_on < letter.posted_on or delivered_on > today:
         raise ServiceError("date_invalid", "delivered_on")
     letter.acknowledgement_sha256 = sha256

@@ -23,6 +23,7 @@ from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import parse_amount
 from tenants.services.rentals.parties import get_party
 from tenants.services.rentals.periods import money
+from tenants.services.values import check_day
 
 # ISO 4217 codes that babel lists but nobody invoices in: "no currency" (XXX), testing (XTS),
 # precious metals, SDR and bond-market units, and withdrawn units of account.
@@ -57,8 +58,7 @@ def _check(data: InvoiceInput, *, invoice_id: int | None = None) -> dict:
     if taken is not None and taken != invoice_id:
         raise ServiceError("invoice_number_taken", "number", number=number)
     for name in ("issue_date", "due_date"):
-        if not isinstance(getattr(data, name), date):
-            raise ServiceError("date_invalid", name)
+        check_day(getattr(data, name), name)
     if data.due_date < data.issue_date:
         raise ServiceError("due_before_issue", "due_date")
     currency = (data.currency or "EUR").strip().upper()
@@ -203,8 +203,7 @@ def create_credit_note(invoice_id: int, *, number: str, issue_date: date, amount
         select(Charge.id).where(Charge.kind == "credit_note", Charge.number == number)
     ):
         raise ServiceError("invoice_number_taken", "number", number=number)
-    if not isinstance(issue_date, date):
-        raise ServiceError("date_invalid", "issue_date")
+    check_day(issue_date, "issue_date")
     value = parse_amount(amount)
     if value > invoice.outstanding:
         raise ServiceError("credit_above_outstanding", "amount", outstanding=invoice.outstanding)
@@ -231,8 +230,7 @@ def record_invoice_payment(
 ) -> Payment:
     """Money received for one invoice. More than it owes is refused: say which invoice."""
     invoice = get_invoice(invoice_id)
-    if not isinstance(received_on, date):
-        raise ServiceError("date_invalid", "received_on")
+    check_day(received_on, "received_on")
     if method not in PAYMENT_METHODS:
         raise ServiceError("choice_invalid", "method")
     value = parse_amount(amount)

@@ -5,10 +5,9 @@ This module is the only writer of allocations and of `Charge.paid`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -17,29 +16,16 @@ from tenants.models import Allocation, Charge, Lease, Payment
 from tenants.models.ledger import PAYMENT_METHODS
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.rentals.periods import money
+from tenants.services.values import MAX_MONEY, check_day, parse_money
 
 ZERO = Decimal("0")
 
 
-def parse_amount(raw, field: str = "amount", *, allow_zero: bool = False) -> Decimal:
-    """A positive amount in euros from "1.234,56", "1234.56" or a Decimal."""
-    if isinstance(raw, Decimal):
-        value = raw
-    else:
-        text = str(raw or "").strip().replace("€", "").replace(" ", "")
-        # Spanish: dots group thousands, the comma marks the cents; "2.500" is 2,500 euros,
-        # never 2.50 (a dot followed by three digits cannot be cents).
-        if "," in text or re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-            text = text.replace(".", "").replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation as exc:
-            raise ServiceError("amount_invalid", field) from exc
-    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
-        raise ServiceError("amount_not_positive", field)
-    if value != value.quantize(Decimal("0.01")):
-        raise ServiceError("amount_cents", field)
-    return money(value)
+def parse_amount(
+    raw, field: str = "amount", *, allow_zero: bool = False, maximum: Decimal = MAX_MONEY
+) -> Decimal:
+    """A positive amount in euros from "1.234,56", "1234.56" or a Decimal (values.py)."""
+    return parse_money(raw, field, allow_zero=allow_zero, maximum=maximum)
 
 
 def _lease(lease_id: int) -> Lease:
@@ -60,8 +46,7 @@ def record_payment(
 ) -> Payment:
     """Record money received for a lease and allocate it to the oldest open charges."""
     lease = _lease(lease_id)
-    if not isinstance(received_on, date):
-        raise ServiceError("date_invalid", "received_on")
+    check_day(received_on, "received_on")
     if method not in PAYMENT_METHODS:
         raise ServiceError("choice_invalid", "method")
     renters = lease.renters

@@ -20,6 +20,7 @@ from tenants.models import Charge, ChargeLine, Lease, LeaseExtra, RentUpdate
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import allocate, parse_amount
 from tenants.services.rentals import periods
+from tenants.services.values import check_day
 
 BILLED_STATUSES = ("active", "ended", "terminated")
 MAX_CATCH_UP_MONTHS = 36  # a lease that started longer ago gets its book from 3 years back
@@ -273,8 +274,7 @@ def add_other_charge(lease_id: int, *, description: str, amount, due_date: date)
     description = (description or "").strip()
     if not description:
         raise ServiceError("required", "description")
-    if not isinstance(due_date, date):
-        raise ServiceError("date_invalid", "due_date")
+    check_day(due_date, "due_date")
     value = parse_amount(amount)
     charge = Charge(
         kind="other",

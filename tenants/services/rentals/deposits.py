@@ -26,6 +26,7 @@ from tenants.services.receivables.payments import allocate, balance_on, parse_am
 from tenants.services.rentals import periods
 
 # Where the fianza is lodged and how soon (docs/law.md#lau-da3-lodgement). Other regions have their
+from tenants.services.values import check_day
 # own bodies and terms: the landlord names the body and we remind one month after signing.
 LODGEMENT_BODIES = {
     "madrid": ("Agencia de Vivienda Social (Comunidad de Madrid)", 0, 30),  # 30 days
@@ -103,8 +104,7 @@ def record_lodgement(deposit_id: int, *, region: str, reference: str, lodged_on:
         raise ServiceError("choice_invalid", "region")
     if not (reference or "").strip():
         raise ServiceError("required", "reference")
-    if not isinstance(lodged_on, date):
-        raise ServiceError("date_invalid", "lodged_on")
+    check_day(lodged_on, "lodged_on")
     deposit.region, deposit.lodged_reference, deposit.lodged_on = (
         region,
         reference.strip(),
@@ -200,7 +200,7 @@ def settle(deposit_id: int, *, returned_on: date, returned_amount) -> Deposit:
     deposit = get_deposit(deposit_id)
     if deposit.keys_returned_on is None:
         raise ServiceError("keys_not_returned", "returned_on")
-    if not isinstance(returned_on, date) or returned_on < deposit.keys_returned_on:
+    if check_day(returned_on, "returned_on") < deposit.keys_returned_on:
         raise ServiceError("date_invalid", "returned_on")
     deposit.returned_on = returned_on
     deposit.returned_amount = parse_amount(returned_amount, "returned_amount", allow_zero=True)
@@ -223,7 +223,7 @@ def record_keys_returned(deposit_id: int, *, keys_returned_on: date) -> Deposit:
     if deposit.returned_on is not None:
         raise ServiceError("deposit_settled")
     lease = session.get(Lease, deposit.lease_id)
-    if not isinstance(keys_returned_on, date) or keys_returned_on < lease.start_date:
+    if check_day(keys_returned_on, "keys_returned_on") < lease.start_date:
         raise ServiceError("keys_before_start", "keys_returned_on")
     deposit.keys_returned_on = keys_returned_on
     return deposit

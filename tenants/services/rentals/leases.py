@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import and_, or_, select
 from stdnum import iban as iban_check
@@ -18,9 +18,13 @@ from tenants.services.receivables.payments import allocate, parse_amount
 from tenants.services.rentals import deposits, periods
 from tenants.services.rentals.parties import get_party
 from tenants.services.rentals.properties import get_unit
+from tenants.services.values import MAX_MONEY, check_day, column_max
 
 IRAV_FROM = date(2023, 5, 25)  # housing contracts signed from this day update by IRAV (LAU 18)
 OPEN_STATUSES = ("draft", "active")
+# A deposit for a non-housing lease is two months of rent (LAU art. 36.1), and it is stored in
+# a Numeric(12, 2) column like the rent: the rent stops at half its bound.
+MAX_RENT = (MAX_MONEY / 2).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 @dataclass
@@ -77,8 +81,10 @@ def create_lease(data: LeaseInput) -> Lease:
         raise ServiceError("renter_required", "renter_ids")
     renters = [get_party(pid) for pid in data.renter_ids]
     guarantors = [get_party(pid) for pid in data.guarantor_ids]
-    if not isinstance(data.start_date, date):
-        raise ServiceError("date_invalid", "start_date")
+    check_day(data.start_date, "start_date")
+    for name in ("end_date", "signed_on", "billed_from"):
+        if getattr(data, name) is not None:
+            check_day(getattr(data, name), name)
     if data.end_date is not None and data.end_date <= data.start_date:
         raise ServiceError("end_before_start", "end_date")
     billed_from = data.billed_from or data.start_date
@@ -88,7 +94,7 @@ def create_lease(data: LeaseInput) -> Lease:
         or (data.end_date is not None and billed_from > data.end_date)
     ):
         raise ServiceError("billed_from_invalid", "billed_from")
-    rent = parse_amount(data.rent, "rent")
+    rent = parse_amount(data.rent, "rent", maximum=MAX_RENT)
     if not 1 <= int(data.due_day) <= 31:
         raise ServiceError("due_day_invalid", "due_day")
     use = data.use or unit.use
@@ -102,7 +108,9 @@ def create_lease(data: LeaseInput) -> Lease:
             raise ServiceError("choice_invalid", name)
     fixed_pct = None
     if data.update_clause == "fixed":
-        fixed_pct = parse_amount(data.update_fixed_pct, "update_fixed_pct")
+        fixed_pct = parse_amount(
+            data.update_fixed_pct, "update_fixed_pct", maximum=column_max(Lease.update_fixed_pct)
+        )
     iban = check_iban(data.iban)
     if data.payment_method in ("transfer", "direct_debit") and iban is None:
         raise ServiceError("iban_required", "iban")
@@ -120,6 +128,8 @@ def create_lease(data: LeaseInput) -> Lease:
                 amount=parse_amount(amount, "extras"),
             )
         )
+    if rent + sum(extra.amount for extra in extras) > MAX_MONEY:  # the monthly charge's column
+        raise ServiceError("amount_too_large", "rent", max=MAX_MONEY)
 
     lease = Lease(
         unit_id=unit.id,
@@ -200,7 +210,8 @@ def end_lease(lease_id: int, *, ended_on: date, keys_returned_on: date | None = 
     lease = get_lease(lease_id)
     if lease.status not in OPEN_STATUSES:
         raise ServiceError("lease_not_open")
-    if not isinstance(ended_on, date) or ended_on < lease.start_date:
+    check_day(ended_on, "ended_on")
+    if ended_on < lease.start_date:
         raise ServiceError("end_before_start", "ended_on")
     early = lease.end_date is not None and ended_on < lease.end_date
     lease.status = "terminated" if early else "ended"

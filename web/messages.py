@@ -52,6 +52,7 @@ MESSAGES = {
     "amount_invalid": _l("Write an amount in euros, for example 850 or 850,50."),
     "amount_not_positive": _l("The amount must be more than zero."),
     "amount_cents": _l("Amounts have at most two decimals (cents)."),
+    "amount_too_large": _l("This amount is too large: at most %(max)s."),
     "deposit_settled": _l("This deposit has already been settled."),
     "keys_not_returned": _l("Record the day the keys were returned first."),
     "keys_before_start": _l("The keys cannot have come back before the lease started."),
@@ -74,7 +75,6 @@ MESSAGES = {
         "This is not a CSV file. Open it in your spreadsheet and save it as “CSV (semicolon "
         "delimited)”, or start from the template."
     ),
-    "amount_too_large": _l("This amount is too large: at most %(max)s."),
     "import_too_large": _l("The file is larger than %(max)s MB. Split it into smaller files."),
     "import_empty": _l("The file has no rows to import under the header row."),
     "import_too_many_rows": _l("The file has more than %(max)s rows. Split it into smaller files."),

@@ -24,9 +24,9 @@ from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables import interest
 from tenants.services.receivables.payments import allocate, balance_on, parse_amount
 from tenants.services.rentals import periods
+from tenants.services.values import check_day
 
 # Where the fianza is lodged and how soon (docs/law.md#lau-da3-lodgement). Other regions have their
-from tenants.services.values import check_day
 # own bodies and terms: the landlord names the body and we remind one month after signing.
 LODGEMENT_BODIES = {
     "madrid": ("Agencia de Vivienda Social (Comunidad de Madrid)", 0, 30),  # 30 days

@@ -117,8 +117,8 @@ def admin_engine(database_url):
 
 def _empty_tables(engine) -> None:
     """Back to a freshly migrated database: no rows but the reference data the migrations seed
-    (legal and late-payment rates, IPC/IRAV values), put back as migrations 0002 and 0004
-    write it."""
+    (legal and late-payment rates, IPC/IRAV values), put back as migrations 0002, 0004 and
+    0011 write it."""
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
@@ -130,6 +130,7 @@ def _empty_tables(engine) -> None:
         with Operations.context(MigrationContext.configure(conn)):
             _migration("0002")._seed_rates()
             _migration("0004")._seed_rates()
+            _migration("0011")._seed_rates()
 
 
 def _migration(revision: str):

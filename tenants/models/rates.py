@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, TenantOwned, utcnow
@@ -30,6 +30,16 @@ class InterestRate(Base):
     valid_to: Mapped[date]  # inclusive; a gap before the next row is a missing rate
     rate: Mapped[Decimal] = mapped_column(Numeric(6, 3))  # percent per year
     source: Mapped[str] = mapped_column(String(200), default="")
+    boe_reference: Mapped[str] = mapped_column(
+        String(40), default="", server_default=""
+    )  # e.g. BOE-A-2025-13217
+    # Read in the BOE by the platform admin. A letter whose interest uses an unverified rate
+    # waits for approval (docs/law.md#rates-as-data).
+    verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[str] = mapped_column(
+        String(254), default="", server_default=""
+    )  # the admin's email
 
 
 class RentIndexValue(Base):
@@ -44,6 +54,11 @@ class RentIndexValue(Base):
     value: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     source: Mapped[str] = mapped_column(String(200), default="INE")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verified: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # checked against INE
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
 
 class RentUpdate(TenantOwned, Base):

@@ -4,9 +4,12 @@ RQ 3's worker retries Redis only while it waits for a job; an error anywhere els
 while a job runs, registering itself, its maintenance) ends `work()`, and RQ's scheduler
 subprocess, which runs the delayed retries, dies on the first Redis error and is looked at
 again only every ten minutes. So:
-- heartbeats are best-effort: a missed one is logged and the job under way goes on;
+- heartbeats are best-effort: a missed one is logged and the job under way goes on; so are
+  the worker's other writes between jobs (its state, the suspension check, maintenance), and
+  Redis gone when a job ends loses that job's outcome in Redis, not the worker;
 - a worker that Redis forgot (restarted empty) registers itself again;
-- the worker checks its scheduler process whenever it beats, and starts it again if it died;
+- the worker checks its scheduler process whenever it beats, and starts it again if it died
+  (or starts one, if another worker's lock kept it from having one);
 - `run_worker` starts a new worker, after a logged backoff, whenever one stops without being
   asked to (SIGTERM or SIGINT: RQ's warm shutdown, which finishes the job under way).
 """
@@ -125,27 +128,39 @@ class AmparoWorker(Worker):
             pipeline.execute()
         log.warning("worker %s: Redis had forgotten this worker; registered again", self.name)
 
+    def _start_scheduler(self, burst=False, *args, **kwargs):
+        self._keeps_scheduler = not burst  # a burst worker enqueues what is due, no process
+        super()._start_scheduler(burst, *args, **kwargs)
+
     def keep_scheduler_alive(self) -> None:
-        """Start the scheduler process again if it died (killed, or on a Redis error): delayed
-        retries would otherwise wait for the next worker."""
+        """Start the scheduler process again if it died (killed, or on a Redis error), and
+        start one if this worker has none because another held the lock when it started (a
+        worker that was SIGKILLed, say): delayed retries would otherwise wait up to RQ's ten
+        minutes between two looks."""
         scheduler = self.scheduler
-        if self.is_horse or scheduler is None or scheduler._process is None:
+        if self.is_horse or scheduler is None or not getattr(self, "_keeps_scheduler", False):
             return
         process = scheduler._process
-        if process.is_alive():
+        if process is not None and process.is_alive():
             return
-        log.error(
-            "worker %s: its RQ scheduler process (pid %s) died with exit code %s; starting it "
-            "again",
-            self.name,
-            process.pid,
-            process.exitcode,
-        )
+        if process is not None and process.pid != getattr(self, "_dead_scheduler_pid", None):
+            self._dead_scheduler_pid = process.pid  # said once per dead process
+            log.error(
+                "worker %s: its RQ scheduler process (pid %s) died with exit code %s; starting "
+                "it again",
+                self.name,
+                process.pid,
+                process.exitcode,
+            )
         try:
             # The lock holds the scheduler's name, which the new process keeps: refreshed.
+            # Held by another worker's scheduler: nothing starts, this worker looks again later.
             scheduler.acquire_locks(auto_start=True)
         except REDIS_DOWN as error:
-            log.warning("worker %s: scheduler not restarted yet (%s)", self.name, error)
+            log.warning("worker %s: scheduler not started yet (%s)", self.name, error)
+            return
+        if scheduler._process is not None and scheduler._process is not process:
+            log.warning("worker %s: scheduler started (pid %s)", self.name, scheduler._process.pid)
 
 
 class _StopAsked(Exception):

@@ -8,13 +8,15 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from redis import Redis
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settings_env
 
 STOP_TIMEOUT = 10  # seconds for a graceful stop before SIGKILL
 
@@ -117,3 +119,53 @@ def stop_process(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)  # the group is ours: start_new_session=True
     proc.wait(timeout=STOP_TIMEOUT)
+
+
+CHECK_SECONDS = 2  # AMPARO_WORKER_CHECK_SECONDS, AMPARO_OUTBOX_REDRIVE_AFTER and _EVERY
+PRIVATE_REDIS_PORT = int(os.environ.get("AMPARO_TEST_PRIVATE_REDIS_PORT", "6401"))
+FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own, on PRIVATE_REDIS_PORT."""
+    server = RedisServer(PRIVATE_REDIS_PORT, tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def job_env(settings, private_redis) -> dict:
+    """The environment of a job process on the private Redis, the test database and SMTP,
+    checking on Redis and re-driving the outbox every CHECK_SECONDS."""
+    env = settings_env(
+        {
+            **settings,
+            "REDIS_URL": private_redis.url,
+            "WORKER_CHECK_SECONDS": CHECK_SECONDS,
+            "OUTBOX_REDRIVE_AFTER": CHECK_SECONDS,
+            "OUTBOX_REDRIVE_EVERY": CHECK_SECONDS,
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture
+def spawn(job_env, tmp_path):
+    """Start a process in job_env, logging to <name>.log; every one is stopped afterwards."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str, args: list[str]) -> tuple[subprocess.Popen, Path]:
+        log = tmp_path / f"{name}.log"
+        proc = start_process(args, job_env, log)
+        started.append(proc)
+        return proc, log
+
+    yield start
+    for proc in reversed(started):
+        stop_process(proc)

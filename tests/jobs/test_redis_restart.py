@@ -9,55 +9,32 @@ outbox row, its enqueue fails, and the cron re-drive enqueues the job once Redis
 
 from __future__ import annotations
 
-import sys
 import time
 
 import pytest
+from redis import Redis
 
 from jobs.leader import CRON_LOCK
-from tests.conftest import settings_env
-from tests.jobs.processes import RedisServer, start_process, stop_process, wait_for
+from tests.jobs.processes import (  # noqa: F401 - fixtures
+    CHECK_SECONDS,
+    FLASK,
+    job_env,
+    private_redis,
+    spawn,
+    wait_for,
+)
 from tests.platform.test_invitations import invite, owner  # noqa: F401 - fixture
 
 ADDRESS = "luis@example.com"
-REDIS_PORT = 6401
-CHECK_SECONDS = 2  # AMPARO_WORKER_CHECK_SECONDS, AMPARO_OUTBOX_REDRIVE_AFTER and _EVERY
 DELIVERY_TIMEOUT = 60  # seconds after Redis is back
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    server = RedisServer(REDIS_PORT, tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
-
-
-@pytest.fixture
-def job_processes(settings, private_redis, tmp_path):
-    """`flask worker` and `flask cron` on the private Redis, the test database and SMTP."""
-    env = settings_env(
-        {
-            **settings,
-            "REDIS_URL": private_redis.url,
-            "WORKER_CHECK_SECONDS": CHECK_SECONDS,
-            "OUTBOX_REDRIVE_AFTER": CHECK_SECONDS,
-            "OUTBOX_REDRIVE_EVERY": CHECK_SECONDS,
-            "LOG_LEVEL": "INFO",
-        }
-    )
-    env["PYTHONUNBUFFERED"] = "1"
-    logs = [tmp_path / "worker.log", tmp_path / "cron.log"]
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    worker = start_process([*flask, "worker"], env, logs[0])
-    cron = start_process([*flask, "cron"], env, logs[1])
-    try:
-        yield worker, cron, logs
-    finally:
-        stop_process(cron)
-        stop_process(worker)
+def job_processes(spawn):  # noqa: F811
+    """`flask worker` and `flask cron` on the private Redis."""
+    worker, worker_log = spawn("worker", [*FLASK, "worker"])
+    cron, cron_log = spawn("cron", [*FLASK, "cron"])
+    return worker, cron, [worker_log, cron_log]
 
 
 def _ready(redis) -> bool:
@@ -75,7 +52,7 @@ def _ready(redis) -> bool:
 def test_worker_and_cron_ride_out_a_redis_restart_and_deliver_what_was_asked_meanwhile(
     app,
     owner,  # noqa: F811
-    private_redis,
+    private_redis,  # noqa: F811
     job_processes,
     inbox,
     rows,
@@ -87,7 +64,7 @@ def test_worker_and_cron_ride_out_a_redis_restart_and_deliver_what_was_asked_mea
 
     # The web app uses the same Redis as the worker and cron.
     monkeypatch.setitem(app.config, "REDIS_URL", private_redis.url)
-    monkeypatch.delitem(app.extensions, "amparo_redis", raising=False)
+    monkeypatch.setitem(app.extensions, "amparo_redis", Redis.from_url(private_redis.url))
 
     private_redis.kill()
     response = invite(owner, ADDRESS)

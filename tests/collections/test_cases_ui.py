@@ -281,3 +281,17 @@ def test_a_case_is_followed_by_the_owner_and_can_be_handed_over(
     landlord.post(f"{page}/owner", {"owner-owner": 0}, page=page)
     assert row_of("cases", data.case_id)["owner_id"] is None
     assert es("Nobody follows the case now.") in landlord.page(page)
+
+
+def test_the_lease_page_lists_the_letters_of_its_collections_case(
+    landlord, make_case, make_letter, es
+):
+    """Issue 11.14: the lease page said "No letters yet" to a renter who had received ten."""
+    data = make_case(landlord.id)
+    letter_id = make_letter(landlord.id, data.case_id, kind="formal_demand")
+    html = landlord.page(f"/leases/{data.lease_id}")
+    assert es("No letters yet.") not in html
+    [row] = re.findall(
+        rf'<tr class="letter-row[^"]*" id="letter-{letter_id}">(.*?)</tr>', html, re.S
+    )
+    assert es("Formal demand") in row and RENTER in row

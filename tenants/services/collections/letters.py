@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from tenants import outbox, permissions
 from tenants.db import current_tenant_id, session, utcnow
-from tenants.models import Case, Lease, Letter, Party, User
+from tenants.models import Case, Charge, Lease, LeaseParty, Letter, Party, User
 from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.values import check_day
@@ -395,10 +395,23 @@ def letters_of_case(case_id: int) -> list[Letter]:
 
 
 def letters_of_lease(lease_id: int) -> list[Letter]:
+    """The lease's own letters (rent updates, statements, deposit settlements) and those of
+    every collections case that claimed one of its charges, newest first. A case can cover a
+    renter's other lease too: its copies to that lease's guarantors are not this lease's."""
+    cases_of_lease = (
+        select(Charge.case_id)
+        .where(Charge.lease_id == lease_id, Charge.case_id.is_not(None))
+        .distinct()
+    )
+    people_of_lease = select(LeaseParty.party_id).where(LeaseParty.lease_id == lease_id)
+    of_a_case = and_(
+        Letter.case_id.in_(cases_of_lease),
+        or_(Letter.copy_of_id.is_(None), Letter.party_id.in_(people_of_lease)),
+    )
     return list(
         session.scalars(
             select(Letter)
-            .where(Letter.lease_id == lease_id)
+            .where(or_(Letter.lease_id == lease_id, of_a_case))
             .order_by(Letter.created_at.desc(), Letter.id.desc())
         )
     )

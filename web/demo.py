@@ -93,19 +93,75 @@ BUILDINGS = (
         (("Principal 1ª", "housing"), ("1º 1ª", "housing"), ("2º 2ª", "housing")),
     ),
 )
-PEOPLE = {  # tax id: (name, email); valid DNIs and NIEs (their letters are checked)
-    "50123456Q": ("Marta Gómez Ruiz", "marta.gomez@example.com"),
-    "X7654321J": ("David Sanz Gil", "david.sanz@example.com"),
-    "71234567W": ("José Gómez Pardo", "jose.gomez@example.com"),
-    "X1234567L": ("Andrei Popescu", "andrei.popescu@example.com"),
-    "23456789D": ("Elena Vidal Soto", "elena.vidal@example.com"),
-    "45678901G": ("Carlos Martín Díaz", "carlos.martin@example.com"),
-    "11223344B": ("Pilar Díaz Moreno", "pilar.diaz@example.com"),
-    "Y2345678Z": ("Sofia Rossi", "sofia.rossi@example.com"),
-    "30405060A": ("Jordi Puig Serra", "jordi.puig@example.com"),
-    "52781934Q": ("Laura Ferrer Vila", "laura.ferrer@example.com"),
-    "Z3456789D": ("Chen Wei", "chen.wei@example.com"),
+MADRID = ("Madrid", "Madrid")
+BARCELONA = ("Barcelona", "Barcelona")
+PEOPLE = {  # tax id: (name, email, address); valid DNIs and NIEs (their letters are checked)
+    # Renters live in the flat they rent (the shop's tenant gets his letters at the shop);
+    # guarantors elsewhere in the same city: a letter on paper needs a postal address.
+    "50123456Q": (
+        "Marta Gómez Ruiz",
+        "marta.gomez@example.com",
+        ("Calle de Argumosa 12, 1º A", "28012", *MADRID),
+    ),
+    "X7654321J": (
+        "David Sanz Gil",
+        "david.sanz@example.com",
+        ("Calle de Argumosa 12, 1º A", "28012", *MADRID),
+    ),
+    "71234567W": (
+        "José Gómez Pardo",
+        "jose.gomez@example.com",
+        ("Calle de Toledo 88, 3º B", "28005", *MADRID),
+    ),
+    "X1234567L": (
+        "Andrei Popescu",
+        "andrei.popescu@example.com",
+        ("Calle de Argumosa 12, 1º B", "28012", *MADRID),
+    ),
+    "23456789D": (
+        "Elena Vidal Soto",
+        "elena.vidal@example.com",
+        ("Avenida de América 34, 5º C", "28028", *MADRID),
+    ),
+    "45678901G": (
+        "Carlos Martín Díaz",
+        "carlos.martin@example.com",
+        ("Calle de Argumosa 12, Local 1", "28012", *MADRID),
+    ),
+    "11223344B": (
+        "Pilar Díaz Moreno",
+        "pilar.diaz@example.com",
+        ("Calle de Bravo Murillo 150, 2º A", "28020", *MADRID),
+    ),
+    "Y2345678Z": (
+        "Sofia Rossi",
+        "sofia.rossi@example.com",
+        ("Carrer de Verdi 45, Principal 1ª", "08012", *BARCELONA),
+    ),
+    "30405060A": (
+        "Jordi Puig Serra",
+        "jordi.puig@example.com",
+        ("Carrer de Mallorca 210, 4º 2ª", "08008", *BARCELONA),
+    ),
+    "52781934Q": (
+        "Laura Ferrer Vila",
+        "laura.ferrer@example.com",
+        ("Carrer de Verdi 45, 2º 2ª", "08012", *BARCELONA),
+    ),
+    "Z3456789D": (
+        "Chen Wei",
+        "chen.wei@example.com",
+        ("Passeig de Sant Joan 77, 1º 1ª", "08009", *BARCELONA),
+    ),
 }
+ADDRESS_FIELDS = ("street", "postal_code", "city", "province")
+
+
+def _with_address(party: Party, address: tuple[str, str, str, str]) -> Party:
+    """A demo party seeded before it had an address gets one; one a user gave is kept."""
+    if not any(getattr(party, name) for name in ADDRESS_FIELDS):
+        parties.update_party(party.id, **dict(zip(ADDRESS_FIELDS, address, strict=True)))
+    return party
 
 
 @dataclass
@@ -255,9 +311,17 @@ def seed_rent_book(today: date) -> None:
             )
             units[name, label] = unit
     people = {}
-    for tax_id, (name, email) in PEOPLE.items():
-        people[tax_id] = parties.find_party_by_tax_id(tax_id) or parties.create_party(
-            name=name, tax_id=tax_id, email=email
+    for tax_id, (name, email, address) in PEOPLE.items():
+        found = parties.find_party_by_tax_id(tax_id)
+        people[tax_id] = (
+            _with_address(found, address)
+            if found is not None
+            else parties.create_party(
+                name=name,
+                tax_id=tax_id,
+                email=email,
+                **dict(zip(ADDRESS_FIELDS, address, strict=True)),
+            )
         )
     specs = demo_leases(today)
     booked = []
@@ -374,15 +438,42 @@ HISTORY_DAYS = 548  # 18 months
 VAT = Decimal("0.21")
 
 
-def demo_clients() -> list[tuple[str, str, str]]:
-    """(name, kind, tax id): 32 companies with valid CIFs, 8 consumers with valid DNIs."""
+CLIENT_TOWNS = (  # postal code, city, province, streets
+    ("46002", "Valencia", "Valencia", ("Calle de Colón", "Avenida del Puerto")),
+    ("50001", "Zaragoza", "Zaragoza", ("Calle de Alfonso I", "Paseo de la Independencia")),
+    ("41001", "Sevilla", "Sevilla", ("Calle Sierpes", "Avenida de la Constitución")),
+    ("48001", "Bilbao", "Bizkaia", ("Calle de la Ribera", "Gran Vía de Don Diego López de Haro")),
+    ("29005", "Málaga", "Málaga", ("Calle Larios", "Alameda Principal")),
+    ("47001", "Valladolid", "Valladolid", ("Calle de Santiago", "Paseo de Zorrilla")),
+    ("03001", "Alicante", "Alicante", ("Rambla de Méndez Núñez", "Calle de San Fernando")),
+    ("15003", "A Coruña", "A Coruña", ("Rúa Real", "Avenida de la Marina")),
+    ("28013", "Madrid", "Madrid", ("Calle Mayor", "Calle de Atocha")),
+    ("08002", "Barcelona", "Barcelona", ("Carrer de Ferran", "Via Laietana")),
+)
+
+
+def _client_address(n: int, person: bool) -> tuple[str, str, str, str]:
+    """A real-looking Spanish address for the n-th client: a floor for a consumer, a
+    number for a company (a shop, an office, a workshop)."""
+    postal_code, city, province, streets = CLIENT_TOWNS[n % len(CLIENT_TOWNS)]
+    street = f"{streets[n // len(CLIENT_TOWNS) % 2]} {2 + n * 3}"
+    if person:
+        street += f", {1 + n % 6}º {'ABCD'[n % 4]}"
+    return street, postal_code, city, province
+
+
+def demo_clients() -> list[tuple[str, str, str, tuple[str, str, str, str]]]:
+    """(name, kind, tax id, address): 32 companies with valid CIFs, 8 consumers with valid
+    DNIs, each with a postal address."""
     clients = []
     for n, name in enumerate(COMPANY_NAMES, start=1):
         body = f"B{8_640_000 + n * 1_337:07d}"
-        clients.append((f"{name} S.L.", "company", body + cif.calc_check_digits(body)[0]))
+        tax_id = body + cif.calc_check_digits(body)[0]
+        clients.append((f"{name} S.L.", "company", tax_id, _client_address(n, person=False)))
     for n, name in enumerate(CONSUMER_NAMES, start=1):
         body = f"{40_000_000 + n * 765_431:08d}"
-        clients.append((name, "person", body + dni.calc_check_digit(body)))
+        tax_id = body + dni.calc_check_digit(body)
+        clients.append((name, "person", tax_id, _client_address(n + 32, person=True)))
     return clients
 
 
@@ -397,10 +488,17 @@ def seed_invoices(today: date) -> None:
         p.tax_id: p for p in session.scalars(select(Party).where(Party.tax_id.is_not(None)))
     }
     clients = []
-    for number, (name, kind, tax_id) in enumerate(demo_clients(), start=1):
-        party = existing.get(tax_id) or parties.create_party(
-            name=name, kind=kind, tax_id=tax_id, email=f"cliente{number}@example.com"
-        )
+    for number, (name, kind, tax_id, address) in enumerate(demo_clients(), start=1):
+        if tax_id in existing:
+            party = _with_address(existing[tax_id], address)
+        else:
+            party = parties.create_party(
+                name=name,
+                kind=kind,
+                tax_id=tax_id,
+                email=f"cliente{number}@example.com",
+                **dict(zip(ADDRESS_FIELDS, address, strict=True)),
+            )
         clients.append(party)
     taken = set(
         session.scalars(select(Charge.number).where(Charge.kind.in_(("invoice", "credit_note"))))

@@ -1,25 +1,34 @@
 """The demo's collection cases: the ladder run over the last weeks, with real PDFs.
 
-The sweep runs as the cron would have on a few past days; each day's first letters are
-rendered and delivered at once, in this process (`make run` seeds before the workers start),
-and the workers render the rest. Then a few cases are moved by hand so every stage shows: a letter
-approved and one waiting, a certified letter posted with its tracking number and one still in
-the tray, a promise to pay, a dispute, a case paid (and thanked), a lawyer proposed.
+The sweep runs as the cron would have on past days; each day's first letters are rendered and
+delivered at once, in this process (`make run` seeds before the workers start), and the workers
+render the rest. Then a few cases are moved by hand so every stage shows: a letter approved and
+one waiting, a certified letter posted with its tracking number and one still in the tray, a
+promise to pay, a dispute, a case paid (and thanked), a lawyer proposed.
+
+Everything is dated on the day it would have happened: what a pass records (letters, their
+PDFs, approvals, emails, the timeline) is moved back to that day (`_dated`), so a reminder
+sent 57 days ago says so on the case page and on the PDF, a letter is posted after it was
+prepared and delivered after it was posted.
 
 Idempotent: a workspace that already has cases is left to the cron.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Interval, literal, or_, select, update
+from sqlalchemy import case as sql_case
 
 from jobs import letters as letter_jobs
 from letters.render import render_pdf
-from tenants.db import current_tenant_id, session
-from tenants.models import Case, Letter, Member, User, Workspace
+from tenants.clock import date_in_spain
+from tenants.db import current_tenant_id, session, utcnow
+from tenants.models import ActivityEvent, Case, CaseEvent, Email, Letter, Member, User, Workspace
 from tenants.services.collections import case_actions, cases, letters, sweep
 from tenants.services.receivables import invoices, payments
 from tenants.services.rentals import parties
@@ -49,10 +58,10 @@ LETTERHEAD = {
         "iban": "ES7921000813610123456789",
     },
 }
-# The landlord's two renters in arrears climb the whole ladder week after week; the business
-# joins Amparo today, so its old debts start late (at the certified demand) and five fresh
-# invoices show the first steps.
-SWEEP_DAYS_AGO = {"landlord": tuple(range(98, -1, -7)), "business": (0,)}
+# The landlord's two renters in arrears climb the whole ladder day after day, as the daily cron
+# takes them; the business joins Amparo today, so its old debts start late (at the certified
+# demand, the earlier steps skipped) and five fresh invoices show the first steps.
+SWEEP_DAYS_AGO = {"landlord": tuple(range(98, -1, -1)), "business": (0,)}
 RENDER_NOW = {"landlord": None, "business": 8}  # the business's 29 other letters: the workers
 FRESH_DEBTS = (  # client, days late today: one per step of the ladder before the certified one
     ("Talleres Rivas S.L.", 4),
@@ -60,6 +69,23 @@ FRESH_DEBTS = (  # client, days late today: one per step of the ladder before th
     ("Reformas Costa S.L.", 24),
     ("Hostal Miramar S.L.", 33),
     ("Floristería Jardín S.L.", 50),
+)
+# The hours (UTC) things happen on a demo day: the cron's sweep and the letters it renders and
+# emails, the owner's approvals in the afternoon, the post office, the courier's delivery.
+SWEEP_AT, APPROVE_AT, POST_AT, DELIVERED_AT, CALLS_AT = (
+    time(10, 0),
+    time(16, 0),
+    time(11, 0),
+    time(12, 0),
+    time(17, 30),
+)
+# What a pass records and dates with the clock, moved back to the pass's day.
+STAMPS = (
+    (Letter, ("created_at", "rendered_at", "approved_at", "sent_at")),
+    (CaseEvent, ("created_at",)),
+    (Case, ("opened_at", "closed_at")),
+    (Email, ("created_at", "sent_at")),
+    (ActivityEvent, ("created_at",)),
 )
 
 
@@ -77,18 +103,66 @@ def seed_cases(kind: str, today: date) -> None:
     _commit()
     for days_ago in SWEEP_DAYS_AGO[kind]:
         day = today - timedelta(days=days_ago)
-        sweep.sweep(datetime.combine(day, time(10, 0), tzinfo=UTC))
-        _commit()
-        _work_now(RENDER_NOW[kind])
-        if kind == "landlord":  # the landlord approves every demand as it comes
-            _approve_waiting(owner, keep=0)
+        moment = _at(day, SWEEP_AT)
+        with _dated(moment):
+            sweep.sweep(moment)
+            _commit()
+            _work_now(RENDER_NOW[kind])
+        if kind == "landlord" and letters.approval_queue():  # approved the day they come
+            with _dated(_at(day, APPROVE_AT)):
+                _approve_waiting(owner, keep=0)
     if kind == "business":  # two approved, the newer ones still waiting
-        _approve_waiting(owner, keep=len(letters.approval_queue()) - 2)
+        with _dated(_at(today, APPROVE_AT)):
+            _approve_waiting(owner, keep=len(letters.approval_queue()) - 2)
     _post_paper_letters(owner, today, DocumentStore(current_app.config["DOCUMENTS_DIR"]))
     if kind == "business":
-        _hold_and_settle(owner, today)
+        with _dated(_at(today, CALLS_AT)):
+            _hold_and_settle(owner, today)
+            _commit()
+            _work_now(0)
     _commit()
-    _work_now(0)
+
+
+def _at(day: date, hour: time) -> datetime:
+    return datetime.combine(day, hour, tzinfo=UTC)
+
+
+@contextmanager
+def _dated(moment: datetime) -> Iterator[None]:
+    """What happens inside is dated `moment` (and the seconds it takes), never later than now.
+
+    The services and jobs stamp rows with the clock; the rows this pass stamped are moved
+    back by the same amount afterwards, so their order stays. The letters rendered here are
+    rendered as of `moment` too: the PDF says the day the letter was sent, and counts its
+    deadline and interest from it. Only the seed's own, in-process run of the jobs is
+    affected: the workers start after it (`make run`) and keep the real clock."""
+    session.flush()
+    mark = utcnow()
+    shift = mark - min(moment, mark)
+    real_clock = letter_jobs.utcnow
+    letter_jobs.utcnow = lambda: real_clock() - shift
+    try:
+        yield
+    finally:
+        letter_jobs.utcnow = real_clock
+    session.flush()
+    if shift:
+        back = literal(shift, Interval())
+        for model, names in STAMPS:  # one UPDATE a table: the columns this pass stamped
+            columns = [getattr(model, name) for name in names]
+            session.execute(
+                update(model)
+                .where(model.tenant_id == current_tenant_id(), or_(*(c >= mark for c in columns)))
+                .values(
+                    {
+                        name: sql_case((column >= mark, column - back), else_=column)
+                        for name, column in zip(names, columns, strict=True)
+                    }
+                )
+                .execution_options(synchronize_session=False)
+            )
+    _commit()
+    session.expire_all()
 
 
 def _fresh_invoices(today: date) -> None:
@@ -101,6 +175,7 @@ def _fresh_invoices(today: date) -> None:
             street=f"Calle Industria {number * 7}",
             postal_code="08013",
             city="Barcelona",
+            province="Barcelona",
         )
         due = today - timedelta(days=days_late)
         invoices.create_invoice(
@@ -150,32 +225,36 @@ def _approve_waiting(owner: User, keep: int) -> None:
 
 
 def _post_paper_letters(owner: User, today: date, store: DocumentStore) -> None:
-    """The oldest paper letter posted, with its acknowledgement of receipt back; the rest stay
-    in the tray for the owner to print."""
+    """The oldest paper letter posted the day after it was ready, and its acknowledgement of
+    receipt back two days later; the rest stay in the tray for the owner to print."""
     tray = [letter for letter in letters.postal_tray() if letter.copy_of_id is None]
     if len(tray) < 2:
         return
     letter = tray[0]
-    posted_on = today - timedelta(days=3)
-    letters.mark_posted(
-        [letter.id],
-        posted_on=posted_on,
-        tracking={letter.id: "CD123456789ES"},
-        actor=owner,
-        today=today,
-    )
+    ready = max(t for t in (letter.rendered_at, letter.approved_at) if t is not None)
+    posted_on = min(date_in_spain(ready) + timedelta(days=1), today)
+    delivered_on = min(posted_on + timedelta(days=2), today)
+    posting = max(_at(posted_on, POST_AT), ready + timedelta(minutes=30))
+    with _dated(posting):
+        letters.mark_posted(
+            [letter.id],
+            posted_on=posted_on,
+            tracking={letter.id: "CD123456789ES"},
+            actor=owner,
+            today=today,
+        )
     receipt = render_pdf(
         "<h1>Acuse de recibo</h1><p>Entregado al destinatario. Firma: ilegible.</p>"
-        f"<p>Envío CD123456789ES · {today - timedelta(days=1):%d/%m/%Y}</p>"
+        f"<p>Envío CD123456789ES · {delivered_on:%d/%m/%Y}</p>"
     )
-    letters.record_acknowledgement(
-        letter.id,
-        sha256=store.put(receipt),
-        delivered_on=today - timedelta(days=1),
-        actor=owner,
-        today=today,
-    )
-    _commit()
+    with _dated(max(_at(delivered_on, DELIVERED_AT), posting + timedelta(minutes=30))):
+        letters.record_acknowledgement(
+            letter.id,
+            sha256=store.put(receipt),
+            delivered_on=delivered_on,
+            actor=owner,
+            today=today,
+        )
 
 
 def _hold_and_settle(owner: User, today: date) -> None:

@@ -247,12 +247,34 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
         return event.kind.replace("_", " ")
 
 
-def ladder_steps(case: Case) -> list[dict]:
-    """Every step of the case's ladder with its state: done, next or later."""
+def skipped_positions(case: Case, case_letters: list[Letter], events: list) -> set[int]:
+    """The steps this climb passed without taking them: those before the step a late debt
+    started at (the "started_late" after the last opening), and those whose latest letter
+    the owner chose not to send. A step the climb took again later (after a partial payment
+    took the case back down) is done."""
+    skipped = set()
+    climb = sorted(events, key=lambda e: e.id)
+    openings = [i for i, e in enumerate(climb) if e.kind in ("opened", "reopened")]
+    for event in climb[openings[-1] if openings else 0 :]:
+        if event.kind == "started_late" and isinstance(event.detail.get("step"), int):
+            skipped = set(range(1, event.detail["step"]))
+    latest: dict[int, Letter] = {}
+    for letter in sorted(case_letters, key=lambda x: x.id):
+        if letter.copy_of_id is None and letter.step_position is not None:
+            latest[letter.step_position] = letter
+    taken = {position for position, x in latest.items() if x.status not in ("skipped", "cancelled")}
+    return (skipped - taken) | {position for position, x in latest.items() if x.status == "skipped"}
+
+
+def ladder_steps(
+    case: Case, case_letters: list[Letter] | None = None, events: list | None = None
+) -> list[dict]:
+    """Every step of the case's ladder with its state: done, skipped, next or later."""
+    skipped = skipped_positions(case, case_letters or [], events or [])
     rows = []
     for step in case.ladder.steps:
         if step.position <= case.stage:
-            state = "done"
+            state = "skipped" if step.position in skipped else "done"
         elif step.position == case.stage + 1 and case.status != "closed":
             state = "next"
         else:
@@ -328,7 +350,7 @@ def render_case(case: Case, status: int = 200, charge_forms: dict | None = None,
         claim=claims.claim_of_case(case, on_day),
         charges=charges,
         charge_forms=charge_forms,
-        steps=ladder_steps(case),
+        steps=ladder_steps(case, case_letters, events),
         stage=stage_name(case),
         next_action_on=madrid_day(case.next_action_at),
         letters=[x for x in case_letters],

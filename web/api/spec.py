@@ -15,7 +15,12 @@ MONEY_IN = {
         {"type": "number", "minimum": 0, "maximum": 9999999999.99, "multipleOf": 0.01},
     ],
 }
-DATE = {"type": "string", "format": "date", "example": "2025-05-31"}
+DATE = {
+    "type": "string",
+    "format": "date",
+    "example": "2025-05-31",
+    "description": "A day from 1900-01-01 to 2199-12-31; any other is refused (422).",
+}
 NO_NUL = r"^[^\x00]*$"
 
 

@@ -41,7 +41,9 @@ def _action(kinds, *roles: str, grantable: bool = False) -> Action:
 # The table. Order is the order of the matrix on the members page.
 ACTIONS: dict[str, Action] = {
     "rent_book.write": _action({LANDLORD}, "owner", "manager"),
+    "rent_book.archive": _action({LANDLORD}, "owner", "manager"),
     "parties.write": _action(CREDITORS, "owner", "manager"),
+    "parties.archive": _action(CREDITORS, "owner", "manager"),
     "invoices.write": _action({BUSINESS}, "owner", "manager"),
     "cases.work": _action(CREDITORS, "owner", "manager"),
     "letters.approve": _action(CREDITORS, "owner", grantable=True),

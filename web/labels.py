@@ -190,7 +190,11 @@ EMAIL_STATUS_LABELS = {
 # One row of the matrix per action of tenants/permissions.py (a test checks none is missing).
 ACTION_LABELS = {
     "rent_book.write": _l("Keep the rent book: properties, leases, payments, deposits, bank"),
+    "rent_book.archive": _l(
+        "Delete what nothing depends on in the rent book, archive and restore the rest"
+    ),
     "parties.write": _l("Add and edit people and companies"),
+    "parties.archive": _l("Delete, archive and restore people and companies"),
     "invoices.write": _l("Add, edit and import invoices, payments and credit notes"),
     "cases.work": _l("Work the cases: notes, promises, pauses, letters posted"),
     "letters.approve": _l("Approve or skip the letters that wait for approval (demands)"),

@@ -49,6 +49,28 @@ MESSAGES = {
     ),
     "lease_not_draft": _l("Only a draft lease can be activated."),
     "lease_not_open": _l("This lease has already ended."),
+    "property_in_use": _l(
+        "This property has units, so it cannot be deleted. Delete its units first, or archive "
+        "the property."
+    ),
+    "unit_in_use": _l(
+        "This unit has leases, so it cannot be deleted. Archive it instead: it stays in the "
+        "books and is no longer offered for new leases."
+    ),
+    "party_in_use": _l(
+        "They are on a lease, an invoice, a payment, a case or a letter, so they cannot be "
+        "deleted. Archive them instead."
+    ),
+    "lease_in_use": _l(
+        "This lease has charges, payments or letters, so it cannot be deleted. End it, then "
+        "archive it."
+    ),
+    "archive_open_lease": _l("A lease is still running here: end it first, then archive."),
+    "archive_open_case": _l("A collections case against them is open: close it first."),
+    "end_date_charged": _l(
+        "Rent is already charged up to %(charged)s. To stop earlier, end the lease instead: "
+        "it removes the later charges."
+    ),
     "amount_invalid": _l("Write an amount in euros, for example 850 or 850,50."),
     "amount_not_positive": _l("The amount must be more than zero."),
     "amount_cents": _l("Amounts have at most two decimals (cents)."),

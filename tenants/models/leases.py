@@ -43,6 +43,7 @@ class Lease(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     ended_on: Mapped[date | None]  # when it really ended (early termination or end)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]  # an ended lease put away: hidden from the lists
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     parties: Mapped[list[LeaseParty]] = relationship(

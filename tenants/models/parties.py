@@ -33,6 +33,7 @@ class Party(TenantOwned, Base):
     is_business: Mapped[bool] = mapped_column(default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]  # hidden from lists and choices, kept for the books
 
     @property
     def address_lines(self) -> list[str]:

@@ -23,6 +23,7 @@ class Property(TenantOwned, Base):
     city: Mapped[str] = mapped_column(String(100))
     province: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]  # hidden from lists and choices, kept for the books
 
     units: Mapped[list[Unit]] = relationship(
         back_populates="property", order_by="Unit.label", cascade="all, delete-orphan"
@@ -40,9 +41,15 @@ class Unit(TenantOwned, Base):
     use: Mapped[str] = mapped_column(String(16), default="housing")
     cadastral_ref: Mapped[str | None] = mapped_column(String(20))  # referencia catastral
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
 
     property: Mapped[Property] = relationship(back_populates="units", lazy="joined")
 
     @builtins.property  # the relationship above shadows the builtin inside this class
     def full_label(self) -> str:
         return f"{self.property.name}, {self.label}"
+
+    @builtins.property
+    def choice_label(self) -> str:
+        """How a unit reads in a list of choices: "C/ Mayor 3 · 1º A"."""
+        return f"{self.property.name} · {self.label}"

@@ -95,6 +95,7 @@ def _make_rent_book(tag: str) -> dict[str, int]:
     db.session.flush()
     return {
         "property_id": prop.id,
+        "unit_id": unit.id,
         "party_id": renter.id,
         "lease_id": lease.id,
         "update_id": update.id,

@@ -20,6 +20,7 @@ ID_ARGUMENTS = {
     "token_id": "ApiToken",
     "run_id": "JobRun",
     "property_id": "Property",
+    "unit_id": "Unit",
     "party_id": "Party",
     "lease_id": "Lease",
     "update_id": "RentUpdate",

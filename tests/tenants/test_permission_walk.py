@@ -25,7 +25,15 @@ from tests.tenants.test_isolation_walk import (
     workspace_rules,
 )
 
-WORKING = {"rent_book.write", "parties.write", "invoices.write", "cases.work", "letterhead.edit"}
+WORKING = {
+    "rent_book.write",
+    "rent_book.archive",
+    "parties.write",
+    "parties.archive",
+    "invoices.write",
+    "cases.work",
+    "letterhead.edit",
+}
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
 ALLOWED = {
     "owner": OWNER | {"tokens.manage"},

@@ -214,6 +214,8 @@ def test_landlord_lets_a_flat_records_rent_and_settles_the_deposit(
     page.locator("#end-ended_on").fill(today.isoformat())
     page.locator("#end-keys_returned_on").fill(today.isoformat())
     page.locator("section[aria-labelledby=end-lease] button[type=submit]").click()
+    expect(page.locator("#owed-after")).to_be_visible()  # which charges go, what stays owed
+    page.locator("#confirm-end button[type=submit]").click()
     page.wait_for_url(lease_url)
     expect(page.locator(".alert-success")).to_contain_text("The lease has ended.")
     expect(page.locator("h1 + .badge")).to_have_text("Ended")

@@ -9,7 +9,9 @@ bp = Blueprint("rentals", __name__)
 
 from web.rentals import (  # noqa: E402, F401 - routes register on bp
     bank,
+    deposit_book,
     deposits,
+    edits,
     imports,
     leases,
     parties,

@@ -229,7 +229,10 @@ def _lease_form() -> LeaseForm:
     form = LeaseForm()
     form.unit_id.choices = [
         SelectChoice(
-            unit.id, unit.label, render_kw={"data-use": unit.use}, optgroup=unit.property.name
+            unit.id,
+            unit.choice_label,
+            render_kw={"data-use": unit.use},
+            optgroup=unit.property.name,
         )
         for unit in list_units()
     ]

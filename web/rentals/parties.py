@@ -24,6 +24,7 @@ from tenants.models import Lease, LeaseParty
 from tenants.permissions import CREDITORS
 from tenants.services.errors import ServiceError
 from tenants.services.rentals import parties as party_service
+from tenants.services.rentals.archive import party_in_use
 from tenants.services.rentals.properties import PROVINCES, normalise_province
 from web.labels import (
     LANGUAGE_LABELS,
@@ -120,11 +121,13 @@ def parties_list():
     if request.method == "POST":
         return party_new()
     search = request.args.get("q", "").strip()[:100]
-    found = party_service.list_parties(search, limit=SEARCH_LIMIT)
+    archived = request.args.get("archived") == "1"
+    found = party_service.list_parties(search, limit=SEARCH_LIMIT, archived=archived)
     return render_template(
         "rentals/parties_list.html",
         parties=found,
         search=search,
+        archived=archived,
         truncated=len(found) == SEARCH_LIMIT,
         kind_labels=PARTY_KIND_LABELS,
     )
@@ -161,6 +164,7 @@ def party_detail(party_id: int):
         party=party,
         form=form,
         leases=leases_of(party_id),
+        in_use=party_in_use(party_id),
         lease_href=lease_href,
         kind_labels=PARTY_KIND_LABELS,
         language_labels=LANGUAGE_LABELS,

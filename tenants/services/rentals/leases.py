@@ -187,7 +187,12 @@ def deposit_of(lease_id: int) -> Deposit | None:
 
 
 def list_leases(status: str | None = None) -> list[Lease]:
-    query = select(Lease).order_by(Lease.start_date.desc(), Lease.id.desc())
+    """The leases in use (archived ones are on the archive page), newest first."""
+    query = (
+        select(Lease)
+        .where(Lease.archived_at.is_(None))
+        .order_by(Lease.start_date.desc(), Lease.id.desc())
+    )
     if status:
         query = query.where(Lease.status == status)
     return list(session.scalars(query))

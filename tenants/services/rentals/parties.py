@@ -114,8 +114,14 @@ def find_party_by_tax_id(tax_id: str) -> Party | None:
     return session.scalar(select(Party).where(Party.tax_id == compact))
 
 
-def list_parties(search: str = "", limit: int = 200) -> list[Party]:
-    query = select(Party).order_by(Party.name).limit(limit)
+def list_parties(search: str = "", limit: int = 200, *, archived: bool = False) -> list[Party]:
+    """The people and companies in use (or, `archived`, the ones put away)."""
+    query = (
+        select(Party)
+        .where(Party.archived_at.is_not(None) if archived else Party.archived_at.is_(None))
+        .order_by(Party.name)
+        .limit(limit)
+    )
     if search:
         like = f"%{search.strip()}%"
         query = query.where(

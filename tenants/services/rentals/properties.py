@@ -74,9 +74,7 @@ def normalise_province(raw: str) -> str:
     return province
 
 
-def create_property(
-    *, name: str, street: str, postal_code: str, city: str, province: str
-) -> Property:
+def _property_fields(name, street, postal_code, city, province) -> dict:
     name, street, city = (name or "").strip(), (street or "").strip(), (city or "").strip()
     for field, value in (("name", name), ("street", street), ("city", city)):
         if not value:
@@ -84,14 +82,31 @@ def create_property(
     postal_code = (postal_code or "").strip()
     if not (len(postal_code) == 5 and postal_code.isdigit()):
         raise ServiceError("postal_code_invalid", "postal_code")
-    prop = Property(
-        name=name,
-        street=street,
-        postal_code=postal_code,
-        city=city,
-        province=normalise_province(province),
-    )
+    return {
+        "name": name,
+        "street": street,
+        "postal_code": postal_code,
+        "city": city,
+        "province": normalise_province(province),
+    }
+
+
+def create_property(
+    *, name: str, street: str, postal_code: str, city: str, province: str
+) -> Property:
+    prop = Property(**_property_fields(name, street, postal_code, city, province))
     session.add(prop)
+    session.flush()
+    return prop
+
+
+def update_property(
+    property_id: int, *, name: str, street: str, postal_code: str, city: str, province: str
+) -> Property:
+    """Correct a property's name or address (its units and leases follow)."""
+    prop = get_property(property_id)
+    for key, value in _property_fields(name, street, postal_code, city, province).items():
+        setattr(prop, key, value)
     session.flush()
     return prop
 
@@ -103,14 +118,14 @@ def get_property(property_id: int) -> Property:
     return prop
 
 
-def list_properties() -> list[Property]:
-    return list(session.scalars(select(Property).order_by(Property.name)))
+def list_properties(*, archived: bool = False) -> list[Property]:
+    """The properties in use (or, `archived`, the ones put away)."""
+    put_away = Property.archived_at.is_not(None)
+    query = select(Property).where(put_away if archived else ~put_away)
+    return list(session.scalars(query.order_by(Property.name)))
 
 
-def add_unit(
-    property_id: int, *, label: str, use: str = "housing", cadastral_ref: str | None = None
-) -> Unit:
-    prop = get_property(property_id)
+def _unit_fields(prop: Property, label, use, cadastral_ref, unit_id=None) -> dict:
     label = (label or "").strip()
     if not label:
         raise ServiceError("required", "label")
@@ -119,10 +134,27 @@ def add_unit(
     ref = (cadastral_ref or "").replace(" ", "").upper() or None
     if ref and (len(ref) != 20 or not ref.isalnum()):
         raise ServiceError("cadastral_ref_invalid", "cadastral_ref")
-    if any(u.label.casefold() == label.casefold() for u in prop.units):
+    if any(u.label.casefold() == label.casefold() and u.id != unit_id for u in prop.units):
         raise ServiceError("unit_exists", "label")
-    unit = Unit(property_id=prop.id, label=label, use=use, cadastral_ref=ref)
+    return {"label": label, "use": use, "cadastral_ref": ref}
+
+
+def add_unit(
+    property_id: int, *, label: str, use: str = "housing", cadastral_ref: str | None = None
+) -> Unit:
+    prop = get_property(property_id)
+    unit = Unit(property_id=prop.id, **_unit_fields(prop, label, use, cadastral_ref))
     session.add(unit)
+    session.flush()
+    return unit
+
+
+def update_unit(unit_id: int, *, label: str, use: str, cadastral_ref: str | None = None) -> Unit:
+    """Correct a unit's name, use or cadastral reference. Its leases keep the use they were
+    signed with (a lease's use is its own)."""
+    unit = get_unit(unit_id)
+    for key, value in _unit_fields(unit.property, label, use, cadastral_ref, unit.id).items():
+        setattr(unit, key, value)
     session.flush()
     return unit
 
@@ -134,10 +166,15 @@ def get_unit(unit_id: int) -> Unit:
     return unit
 
 
-def list_units() -> list[Unit]:
-    return list(
-        session.scalars(select(Unit).join(Unit.property).order_by(Property.name, Unit.label))
-    )
+def list_units(*, archived: bool = False) -> list[Unit]:
+    """The units in use, of properties in use (or, `archived`, the units put away on their own:
+    an archived property's units go with it)."""
+    query = select(Unit).join(Unit.property).order_by(Property.name, Unit.label)
+    if archived:
+        query = query.where(Unit.archived_at.is_not(None), Property.archived_at.is_(None))
+    else:
+        query = query.where(Unit.archived_at.is_(None), Property.archived_at.is_(None))
+    return list(session.scalars(query))
 
 
 def occupied_unit_ids(on) -> set[int]:

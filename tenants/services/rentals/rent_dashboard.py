@@ -182,8 +182,15 @@ def _occupancy(today: date) -> tuple[int, Occupancy]:
     let = (
         select(func.count(func.distinct(Lease.unit_id))).where(_running_on(today)).scalar_subquery()
     )
-    units = select(func.count(Unit.id)).scalar_subquery()
-    properties = select(func.count(Property.id)).scalar_subquery()
+    # Archived units and properties are out of the book: not counted as vacant.
+    in_use = Property.archived_at.is_(None)
+    units = (
+        select(func.count(Unit.id))
+        .join(Property, Property.id == Unit.property_id)
+        .where(Unit.archived_at.is_(None), in_use)
+        .scalar_subquery()
+    )
+    properties = select(func.count(Property.id)).where(in_use).scalar_subquery()
     row = session.execute(select(properties, units, let)).one()
     return row[0], Occupancy(let=row[2], units=row[1])
 

@@ -20,7 +20,7 @@ from letters.mail import (
 )
 from tenants import db
 from tenants.db import across_tenants, utcnow
-from tenants.models import Email
+from tenants.models import Email, Letter
 from tenants.services.platform.mail import lock_email, new_message_id, record_email
 from tenants.storage import DocumentStore
 
@@ -117,8 +117,26 @@ def is_permanent(exc: BaseException) -> bool:
 def _attachments(email: Email) -> tuple[Attachment, ...]:
     if not email.attachment_sha256:
         return ()
-    content = DocumentStore(current_app.config["DOCUMENTS_DIR"]).get(email.attachment_sha256)
-    return (Attachment(email.attachment_name or "document.pdf", content),)
+    store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    content = store.get(email.attachment_sha256)
+    found = [Attachment(email.attachment_name or "document.pdf", content)]
+    # A letter to a business client goes with the PDFs of the invoices it claims, when they
+    # are on file (letters/context.py lists them on the letter when it is written).
+    for extra in _letter_invoice_files(email):
+        if store.exists(extra["sha256"]):
+            found.append(Attachment(extra["name"], store.get(extra["sha256"])))
+    return tuple(found)
+
+
+def _letter_invoice_files(email: Email) -> list[dict]:
+    key = email.idempotency_key or ""
+    if not key.startswith("letter:") or not key[len("letter:") :].isdigit():
+        return []
+    letter = db.session.get(Letter, int(key[len("letter:") :]))
+    if letter is None or letter.tenant_id != email.tenant_id:
+        return []
+    files = (letter.context or {}).get("invoice_files") or []
+    return [f for f in files if isinstance(f, dict) and f.get("sha256") and f.get("name")]
 
 
 def deliver_now(email_id: int) -> Email | None:

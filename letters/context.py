@@ -14,11 +14,23 @@ import base64
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from tenants.clock import calendar_name, date_in_spain
 from tenants.db import current_tenant_id, session
-from tenants.models import Case, Charge, Deposit, Lease, Letter, Party, RentUpdate, Workspace
+from tenants.models import (
+    Case,
+    Charge,
+    Deposit,
+    Lease,
+    LeaseParty,
+    Letter,
+    Member,
+    Party,
+    RentUpdate,
+    User,
+    Workspace,
+)
 from tenants.services.collections import cases, claims, ladders
 from tenants.services.rentals import deposits
 from tenants.storage import DocumentStore
@@ -48,6 +60,7 @@ def build_context(
         "creditor": _creditor(workspace, store, base_url),
         "recipient": _party(recipient),
         "is_copy": letter.copy_of_id is not None,
+        "channel": letter.channel,
         "debtor": _party(recipient),
         "charges": [],
         "principal": ZERO,
@@ -61,6 +74,8 @@ def build_context(
         "lease": None,
         "rent_update": None,
         "settlement": None,
+        "earlier_letters": [],
+        "invoice_files": [],
     }
     if letter.case_id is not None:
         _ladder_letter(context, letter, today, base_url)
@@ -77,7 +92,12 @@ def build_context(
 
 
 def _party(party: Party) -> dict:
-    return {"name": party.name, "nif": party.tax_id or "", "address_lines": party.address_lines}
+    return {
+        "name": party.name,
+        "kind": party.kind,  # a company is greeted "Muy señores nuestros"
+        "nif": party.tax_id or "",
+        "address_lines": party.address_lines,
+    }
 
 
 def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) -> dict:
@@ -95,12 +115,31 @@ def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) 
         "logo": logo,
         "protected": bool(workspace.is_protected),
         "verify_url": None,  # the badge issue adds /verify/<token>
+        "signatory": _signatory(workspace),
     }
+
+
+def _signatory(workspace: Workspace) -> str | None:
+    """The person who signs for the creditor: the workspace's owner (a law firm's partner),
+    named under the letterhead's name unless they are the creditor themself. The workspace
+    keeps no signatory or role of its own yet (that needs a column: see the issue)."""
+    name = session.scalar(
+        select(User.name)
+        .join(Member, Member.user_id == User.id)
+        .where(Member.role.in_(("owner", "partner")))
+        .order_by(Member.id)
+        .limit(1)
+    )
+    name = (name or "").strip()
+    if not name or name.casefold() == workspace.letterhead_name.strip().casefold():
+        return None
+    return name
 
 
 def _charge_row(owed: claims.OwedCharge) -> dict:
     return {
         "description": owed.description,
+        "period": owed.period,  # a rent's month, printed "Renta de septiembre de 2026"
         "number": owed.number,
         "due_date": owed.due_date,
         "amount": owed.amount,
@@ -139,16 +178,25 @@ def _payment(
 
 def _ladder_letter(context: dict, letter: Letter, today: date, base_url: str) -> None:
     case = session.get(Case, letter.case_id)
-    claim = claims.claim_of_case(case, today, letter=letter)
+    # What is owed on the day the letter is written: a charge fallen due since the last sweep
+    # is claimed too (docs/law.md#amounts-on-the-letters-day).
+    cases.take_in_for_case(case, today)
+    leases = cases.leases_of(case.id)
+    guaranteed = _guaranteed_leases(letter, leases)
+    claim = claims.claim_of_case(case, today, letter=letter, lease_ids=guaranteed)
+    if guaranteed is not None:
+        leases = [lease for lease in leases if lease.id in guaranteed]
     context["debtor"] = _party(case.party)
     context["charges"] = [_charge_row(c) for c in claim.charges]
     context["principal"] = claim.principal
+    context["earlier_letters"] = _earlier_letters(case, letter)
+    if case.party.is_business:
+        context["invoice_files"] = _invoice_files(claim)
     if claim.is_demand:
         context["interest"] = _interest_table(claim)
         context["compensation_count"] = claim.compensation_count
         context["compensation"] = claim.compensation
     context["total"] = claim.total
-    leases = cases.leases_of(case.id)
     context["lease"] = _lease_info(leases[0] if leases else None)
     context["payment"] = _payment(
         iban=claim.payee.iban,
@@ -168,13 +216,75 @@ def _ladder_letter(context: dict, letter: Letter, today: date, base_url: str) ->
         context["credit_file"] = {"name": ladder.credit_file_name}
 
 
+def _guaranteed_leases(letter: Letter, leases: list[Lease]) -> set[int] | None:
+    """A guarantor's copy claims only the leases that guarantor signed for; None for the
+    debtor's own letter, which claims the whole case (docs/law.md#gdpr-debtor-privacy)."""
+    if letter.copy_of_id is None:
+        return None
+    signed = set(
+        session.scalars(
+            select(LeaseParty.lease_id).where(
+                LeaseParty.party_id == letter.party_id,
+                LeaseParty.role == "guarantor",
+                LeaseParty.lease_id.in_([lease.id for lease in leases]),
+            )
+        )
+    )
+    return signed
+
+
+def _invoice_files(claim: claims.Claim) -> list[dict]:
+    """The PDFs on file of the unpaid invoices a business client's letter claims: its email
+    attaches them (jobs/mail.py), so the client can check each invoice."""
+    ids = [c.charge_id for c in claim.charges if c.number]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Charge.number, Charge.attachment_sha256, Charge.attachment_name)
+        .where(Charge.id.in_(ids), Charge.attachment_sha256.is_not(None))
+        .order_by(Charge.due_date, Charge.id)
+    ).all()
+    return [{"sha256": sha256, "name": _pdf_name(name or number)} for number, sha256, name in rows]
+
+
+def _pdf_name(name: str) -> str:
+    name = "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in name).strip() or "factura"
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+
+
+def _earlier_letters(case: Case, letter: Letter) -> list[dict]:
+    """The debtor's letters of this climb that left before this one (emailed or posted), oldest
+    first, with the day each left: a letter says "despite our earlier letters" only then, and
+    names them."""
+    this = letter.copy_of_id or letter.id
+    rows = session.execute(
+        select(Letter.kind, Letter.sent_at, Letter.posted_on)
+        .where(
+            Letter.case_id == case.id,
+            Letter.cycle == case.cycle,
+            Letter.copy_of_id.is_(None),
+            Letter.id != this,
+            Letter.step_position < (letter.step_position or 0),
+            or_(Letter.sent_at.is_not(None), Letter.posted_on.is_not(None)),
+        )
+        .order_by(Letter.step_position, Letter.id)
+    ).all()
+    earlier = []
+    for kind, sent_at, posted_on in rows:
+        left = date_in_spain(sent_at) if sent_at is not None else posted_on
+        earlier.append({"kind": kind, "date": left})
+    return sorted(earlier, key=lambda one: one["date"])
+
+
 def _interest_table(claim: claims.Claim) -> dict:
+    periods = {c.label: c.period for c in claim.charges}
     return {
         "regime": claim.regime,
         "from_date": claim.interest_from,
         "rows": [
             {
                 "description": segment.charge_label,
+                "period": periods.get(segment.charge_label),
                 "first_day": segment.first_day,
                 "last_day": segment.last_day,
                 "days": segment.days,
@@ -186,6 +296,16 @@ def _interest_table(claim: claims.Claim) -> dict:
         ],
         "total": claim.interest,
         "missing_rates": claim.missing_rates,
+        # Rates nobody verified yet: the letter waits for approval (docs/law.md#rates-as-data).
+        "unverified_rates": [
+            {
+                "kind": rate.kind,
+                "valid_from": rate.valid_from,
+                "valid_to": rate.valid_to,
+                "rate": rate.rate,
+            }
+            for rate in claim.unverified_rates
+        ],
     }
 
 

@@ -23,12 +23,18 @@ _ES: dict[str, str] = {
     "email": "Correo electrónico",
     "page": "Página",
     "closing": "Atentamente,",
+    # Who the letter is for, said without guessing: a company is "Muy señores nuestros", a
+    # person is named in full, as we hold no form of address (Sr./Sra.) for them.
     "greeting": "Estimado/a {name}:",
+    "greeting_company": "Muy señores nuestros:",
+    "signed_by": "Fdo.: {name}",
+    "signed_for": "En nombre de {creditor}",
     "copy_banner": "COPIA PARA EL AVALISTA",
     "copy_text": (
         "Le enviamos esta copia como avalista (fiador) de {debtor}, a quien va dirigida la "
         "carta siguiente. Se la remitimos para su conocimiento y a los efectos de la garantía "
-        "que usted prestó."
+        "que usted prestó. Solo figuran en ella las cantidades del arrendamiento que usted "
+        "garantiza."
     ),
     "debtor": "Deudor",
     "lease": "Arrendamiento",
@@ -82,7 +88,8 @@ _ES: dict[str, str] = {
     "como concepto «{remittance}».",
     "pay_qr": "Escanee este código con la aplicación de su banco: la transferencia se rellena "
     "sola.",
-    "pay_portal": "O pague, proponga un plan de pagos o díganos qué ocurre en:",
+    "pay_portal": "En su página de pago tiene el detalle de lo que adeuda y los datos para "
+    "pagarlo:",
     "pay_portal_qr": "Su página de pago",
     "contact": "Para cualquier duda puede contactarnos en {contact}.",
     "deadline": (
@@ -106,8 +113,15 @@ _ES: dict[str, str] = {
     ),
     "next_certified_demand": (
         "Si no recibimos el pago en ese plazo, le remitiremos un requerimiento fehaciente por "
-        "burofax con certificación de contenido y acuse de recibo."
+        "carta certificada con acuse de recibo y certificación de contenido."
     ),
+    # --- the earlier letters, named with their dates (only when some were sent) ---------------
+    "earlier_letters": (
+        "Le recordamos que ya le reclamamos estas cantidades, sin que nos conste el pago, en "
+        "nuestras cartas anteriores: {letters}."
+    ),
+    "earlier_letter": "{title} del {date}",
+    "rent_of": "Renta de {month}",
     "next_escalation": (
         "Si no recibimos el pago en ese plazo, trasladaremos el asunto a nuestros abogados para "
         "reclamarlo judicialmente (procedimiento monitorio, artículos 812 a 818 de la Ley de "
@@ -138,6 +152,9 @@ _ES: dict[str, str] = {
         "Le escribimos de nuevo porque, pese a nuestro recordatorio anterior, no nos consta el "
         "pago de las cantidades siguientes, ya vencidas."
     ),
+    "claim_1_intro_first": (
+        "Le escribimos porque no nos consta el pago de las cantidades siguientes, ya vencidas."
+    ),
     "claim_1_ask": (
         "Si tiene dificultades para pagar, póngase en contacto con nosotros: podemos estudiar "
         "un plan de pagos. Si cree que alguna cantidad no es correcta, indíquenos el motivo."
@@ -148,16 +165,21 @@ _ES: dict[str, str] = {
         "A pesar de nuestras comunicaciones anteriores, no hemos recibido el pago de las "
         "cantidades siguientes ni respuesta por su parte. Le reclamamos formalmente su pago."
     ),
+    "claim_2_intro_first": (
+        "No nos consta el pago de las cantidades siguientes, ya vencidas. Le reclamamos "
+        "formalmente su pago."
+    ),
     "claim_2_ask": (
         "Es la última ocasión de resolver este asunto de forma amistosa antes de un "
-        "requerimiento formal. Si desea proponer un plan de pagos, hágalo dentro del plazo."
+        "requerimiento formal. Si desea acordar un plan de pagos, póngase en contacto con "
+        "nosotros dentro del plazo."
     ),
     # --- formal demand ------------------------------------------------------------------------
     "formal_demand_title": "Requerimiento de pago",
     "formal_demand_intro": (
         "Por medio del presente le requerimos formalmente para que pague la cantidad total de "
         "{total}, que adeuda a {creditor} por los conceptos que se detallan a continuación, "
-        "vencidos y no pagados pese a nuestras reclamaciones anteriores."
+        "vencidos y no pagados."
     ),
     "formal_demand_charges": "Cantidades vencidas",
     "formal_demand_summary": "Resumen de la deuda",
@@ -167,11 +189,21 @@ _ES: dict[str, str] = {
     ),
     # --- certified demand ---------------------------------------------------------------------
     "certified_demand_title": "Requerimiento fehaciente de pago",
-    "certified_demand_banner": "Burofax con certificación de contenido y acuse de recibo",
+    # How the letter travels, said as it is: Amparo issues the content certificate itself and
+    # the tray sends the letter as certified mail; "burofax" is Correos' service, not this.
+    "certified_demand_banner": (
+        "Carta certificada con acuse de recibo y certificación de contenido emitida por Amparo"
+    ),
+    "certified_demand_banner_postal": (
+        "Carta por correo postal con certificación de contenido emitida por Amparo"
+    ),
+    "certified_demand_banner_email": (
+        "Enviada por correo electrónico con certificación de contenido emitida por Amparo"
+    ),
     "certified_demand_intro": (
-        "Por medio del presente burofax le REQUERIMOS de forma fehaciente para que pague la "
+        "Por medio de la presente le REQUERIMOS de forma fehaciente para que pague la "
         "cantidad total de {total}, que adeuda a {creditor} por los conceptos que se detallan a "
-        "continuación, vencidos y no pagados pese a nuestras reclamaciones anteriores."
+        "continuación, vencidos y no pagados."
     ),
     "certified_demand_prescription": (
         "El presente requerimiento interrumpe la prescripción de las acciones para reclamar "
@@ -193,7 +225,8 @@ _ES: dict[str, str] = {
     # --- content certificate ------------------------------------------------------------------
     "certificate_title": "Certificado de contenido",
     "certificate_intro": (
-        "Este certificado identifica el documento que lo precede, tal como fue generado y enviado."
+        "Este certificado, emitido por Amparo, identifica el documento que lo precede, tal "
+        "como fue generado y enviado."
     ),
     "certificate_sender": "Remitente",
     "certificate_recipient": "Destinatario",
@@ -256,10 +289,14 @@ _EN: dict[str, str] = {
     "page": "Page",
     "closing": "Yours faithfully,",
     "greeting": "Dear {name},",
+    "greeting_company": "Dear Sir or Madam,",
+    "signed_by": "Signed: {name}",
+    "signed_for": "On behalf of {creditor}",
     "copy_banner": "COPY FOR THE GUARANTOR",
     "copy_text": (
         "We send you this copy as guarantor of {debtor}, to whom the following letter is "
-        "addressed, for your information and for the purposes of the guarantee you gave."
+        "addressed, for your information and for the purposes of the guarantee you gave. It "
+        "lists only the amounts of the lease you guarantee."
     ),
     "debtor": "Debtor",
     "lease": "Lease",
@@ -311,7 +348,7 @@ _EN: dict[str, str] = {
     "pay_transfer": "By bank transfer to account {iban} in the name of {beneficiary}, quoting "
     "the reference “{remittance}”.",
     "pay_qr": "Scan this code with your banking app: the transfer fills itself in.",
-    "pay_portal": "Or pay, propose a payment plan or tell us what is happening at:",
+    "pay_portal": "Your payment page shows what you owe and how to pay it:",
     "pay_portal_qr": "Your payment page",
     "contact": "If you have any questions, please contact us at {contact}.",
     "deadline": ("Please pay within {days} business days, that is, by {deadline} at the latest."),
@@ -333,8 +370,15 @@ _EN: dict[str, str] = {
     ),
     "next_certified_demand": (
         "If we do not receive payment within this period, we will send you a certified demand "
-        "by burofax, with certification of content and acknowledgement of receipt."
+        "by certified mail, with acknowledgement of receipt and certification of content."
     ),
+    # --- the earlier letters, named with their dates (only when some were sent) ---------------
+    "earlier_letters": (
+        "We remind you that we have already claimed these amounts, without receiving payment, "
+        "in our earlier letters: {letters}."
+    ),
+    "earlier_letter": "{title} of {date}",
+    "rent_of": "Rent for {month}",
     "next_escalation": (
         "If we do not receive payment within this period, we will instruct our lawyers to "
         "claim it in court (order for payment procedure, articles 812 to 818 of the Spanish "
@@ -364,6 +408,10 @@ _EN: dict[str, str] = {
         "We are writing to you again because, despite our earlier reminder, we have not "
         "received payment of the following overdue amounts."
     ),
+    "claim_1_intro_first": (
+        "We are writing to you because we have not received payment of the following overdue "
+        "amounts."
+    ),
     "claim_1_ask": (
         "If you are having difficulty paying, please contact us: we can consider a payment "
         "plan. If you believe an amount is wrong, please tell us why."
@@ -374,16 +422,19 @@ _EN: dict[str, str] = {
         "Despite our previous letters, we have received neither payment of the following "
         "amounts nor a reply from you. We hereby formally request payment."
     ),
+    "claim_2_intro_first": (
+        "We have not received payment of the following overdue amounts. We hereby formally "
+        "request payment."
+    ),
     "claim_2_ask": (
         "This is the last opportunity to settle this matter amicably before a formal demand. "
-        "If you wish to propose a payment plan, please do so within the period below."
+        "If you wish to agree on a payment plan, please contact us within the period below."
     ),
     # --- formal demand ------------------------------------------------------------------------
     "formal_demand_title": "Formal demand for payment",
     "formal_demand_intro": (
         "We hereby formally demand that you pay the total sum of {total}, owed to {creditor} "
-        "for the items listed below, which are overdue and remain unpaid despite our previous "
-        "requests."
+        "for the items listed below, which are overdue and remain unpaid."
     ),
     "formal_demand_charges": "Overdue amounts",
     "formal_demand_summary": "Summary of the debt",
@@ -393,12 +444,15 @@ _EN: dict[str, str] = {
     ),
     # --- certified demand ---------------------------------------------------------------------
     "certified_demand_title": "Certified demand for payment",
-    "certified_demand_banner": "Burofax with certification of content and acknowledgement of "
-    "receipt",
+    "certified_demand_banner": (
+        "Certified letter with acknowledgement of receipt and certificate of content issued by "
+        "Amparo"
+    ),
+    "certified_demand_banner_postal": "Letter by post with certificate of content issued by Amparo",
+    "certified_demand_banner_email": "Sent by email with certificate of content issued by Amparo",
     "certified_demand_intro": (
-        "By this burofax we FORMALLY DEMAND that you pay the total sum of {total}, owed to "
-        "{creditor} for the items listed below, which are overdue and remain unpaid despite "
-        "our previous requests."
+        "We hereby FORMALLY DEMAND that you pay the total sum of {total}, owed to {creditor} "
+        "for the items listed below, which are overdue and remain unpaid."
     ),
     "certified_demand_prescription": (
         "This demand interrupts the limitation period for claiming these amounts, under "
@@ -420,7 +474,8 @@ _EN: dict[str, str] = {
     # --- content certificate ------------------------------------------------------------------
     "certificate_title": "Certificate of content",
     "certificate_intro": (
-        "This certificate identifies the document before it, exactly as it was generated and sent."
+        "This certificate, issued by Amparo, identifies the document before it, exactly as it "
+        "was generated and sent."
     ),
     "certificate_sender": "Sender",
     "certificate_recipient": "Recipient",

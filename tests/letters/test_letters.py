@@ -224,7 +224,7 @@ def test_guarantor_copy_says_whose_debt_it_is(language):
     [
         ("claim_2", "le enviaremos una segunda reclamación"),
         ("formal_demand", "le enviaremos un requerimiento formal de pago"),
-        ("certified_demand", "requerimiento fehaciente por burofax"),
+        ("certified_demand", "requerimiento fehaciente por carta certificada con acuse de recibo"),
         ("escalation", "desahucio por falta de pago"),
     ],
 )
@@ -287,7 +287,9 @@ def test_certified_demand_ends_with_a_certificate_of_its_body(language):
 def test_certified_demand_interrupts_prescription_and_warns_about_enervation_for_rent():
     letter, text = render(make_context("certified_demand"))
     body = flat(pdf_text(letter.body_pdf))
-    assert "BUROFAX CON CERTIFICACIÓN DE CONTENIDO" in body
+    # Named for how it travels: Amparo's own certificate, sent as certified mail.
+    assert "CARTA CERTIFICADA CON ACUSE DE RECIBO Y CERTIFICACIÓN DE CONTENIDO EMITIDA" in body
+    assert "burofax" not in body.lower()
     assert "artículo 1973 del Código Civil" in body
     assert "artículo 22.4 de la Ley de Enjuiciamiento Civil" in body
     assert "Ley Orgánica 1/2025" in body
@@ -507,3 +509,17 @@ def test_each_language_keeps_its_own_dates_whatever_rendered_before():
         render(make_context("reminder"), "en" if language == "es" else "es")
         _letter, text = render(make_context("reminder"), language)
         assert expected in text
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("kind", LADDER)
+def test_the_payment_page_is_offered_for_what_it_does(kind, language):
+    """The debtor's page shows the debt and the transfer details; it takes no payment plan."""
+    _, text = render(make_context(kind), language)
+
+    if language == "es":
+        assert "proponga un plan de pagos" not in text and "díganos qué ocurre" not in text
+        assert "En su página de pago tiene el detalle de lo que adeuda" in text
+    else:
+        assert "propose a payment plan" not in text and "tell us what is happening" not in text
+        assert "Your payment page shows what you owe and how to pay it" in text

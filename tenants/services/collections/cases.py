@@ -209,6 +209,38 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
     return touched
 
 
+def take_in_for_case(case: Case, today: date) -> int:
+    """Put into `case` its debtor's charges overdue on `today` that no case holds yet, so that
+    a letter written today claims every one of them (docs/law.md#amounts-on-the-letters-day),
+    not only those the last sweep took in. Returns how many were taken in; a closed case takes
+    in nothing (the sweep opens it again)."""
+    if case.status == "closed":
+        return 0
+    own_leases = select(LeaseParty.lease_id).where(
+        LeaseParty.party_id == case.party_id, LeaseParty.role == "renter"
+    )
+    found = session.scalars(
+        select(Charge)
+        .where(
+            _unchased_overdue(today),
+            or_(Charge.party_id == case.party_id, Charge.lease_id.in_(own_leases)),
+        )
+        .with_for_update(skip_locked=True, of=Charge)
+    ).all()
+    renters = _first_renters({c.lease_id for c in found if c.lease_id is not None})
+    taken = [
+        c
+        for c in found
+        if (c.party_id if c.party_id is not None else renters.get(c.lease_id)) == case.party_id
+    ]
+    for charge in taken:  # a handful: the charges fallen due since the last sweep
+        charge.case_id = case.id
+    if taken:
+        record_event(case, "charges_added", charges=len(taken))
+        session.flush()
+    return len(taken)
+
+
 def _first_renters(lease_ids: set[int]) -> dict[int, int]:
     if not lease_ids:
         return {}

@@ -42,6 +42,7 @@ class OwedCharge:
     amount: Decimal  # the charge less its credit notes
     outstanding: Decimal
     days_late: int
+    period: date | None = None  # a rent's month: the letters print "Renta de septiembre de 2026"
 
     @property
     def label(self) -> str:
@@ -98,16 +99,23 @@ def payment_reference(case_id: int) -> str:
     return f"AMP-C{case_id}"
 
 
-def claim_of_case(case: Case, on: date, *, letter: Letter | None = None) -> Claim:
+def claim_of_case(
+    case: Case, on: date, *, letter: Letter | None = None, lease_ids: set[int] | None = None
+) -> Claim:
     """What `case` claims at the end of `on`.
 
     Without `letter` (the portal, the case page, the API): what the debtor has been told, so
     interest is claimed once a demand has left, and the deadline is the last demand's. With
     `letter` (a ladder letter being written on `on`): what that letter claims, so a demand claims
     interest (a consumer's from the first demand, this one if it is the first) and its deadline
-    counts from `on`."""
+    counts from `on`.
+
+    With `lease_ids` (a guarantor's copy): only the charges of those leases, the ones the
+    guarantor answers for (docs/law.md#gdpr-debtor-privacy)."""
     debtor = case.party
     charges = cases.charges_of_cases([case.id], on).get(case.id, [])
+    if lease_ids is not None:
+        charges = [c for c in charges if c.lease_id in lease_ids]
     owed = tuple(owed_charge(c, on) for c in charges)
     principal = sum((c.outstanding for c in owed), ZERO)
     demands = _demand_dates(case, excluding=letter.id if letter is not None else None)
@@ -182,7 +190,10 @@ def payee_of(case: Case) -> Payee:
 
 def rent_description(charge: Charge) -> str:
     if charge.kind == "rent" and charge.period_start is not None:
-        return f"{charge.period_start:%m/%Y} · {charge.description}".strip(" ·")
+        month = f"{charge.period_start:%m/%Y}"
+        if charge.description in ("", month):  # a generated rent is described by its month
+            return month
+        return f"{month} · {charge.description}".strip(" ·")
     return charge.description or "—"
 
 
@@ -199,6 +210,7 @@ def owed_charge(charge: Charge, on: date) -> OwedCharge:
         amount=charge.amount - charge.credited,
         outstanding=charge.outstanding,
         days_late=max((on - charge.due_date).days, 0),
+        period=charge.period_start if charge.kind == "rent" else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Platform administration: the reference data every workspace shares (IPC/IRAV values).
+"""Platform administration: the reference data every workspace shares (IPC/IRAV values, and
+the interest rates in web/admin_rates.py).
 
 Only platform admins (`flask admin create`) get in; anyone else gets a 404, as if the page did
 not exist.
@@ -15,8 +16,8 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from tenants.models import RentIndexValue
+from tenants.services import rates as rate_service
 from tenants.services.errors import ServiceError
-from tenants.services.rentals import rent_updates
 from tenants.services.values import column_max
 from web.fields import DayField, MoneyField
 from web.messages import apply_to_form
@@ -58,7 +59,7 @@ def rates():
     status = 200
     if form.validate_on_submit():
         try:
-            rent_updates.add_index_value(
+            rate_service.save_index_value(
                 form.index.data,
                 form.month.data,
                 form.value.data,
@@ -73,5 +74,11 @@ def rates():
     elif form.errors:
         status = 422
     return render_template(
-        "admin/rates.html", form=form, values=rent_updates.list_index_values()
+        "admin/rates.html",
+        form=form,
+        values=rate_service.list_index_values(),
+        **admin_rates.interest_context(),
     ), status
+
+
+from web import admin_rates  # noqa: E402 - its routes join this blueprint

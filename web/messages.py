@@ -92,6 +92,19 @@ MESSAGES = {
     "attachment_too_large": _l("The file is larger than %(mb)s MB."),
     "billed_from_invalid": _l("Charging must start within the lease, on or after its start."),
     "index_value_implausible": _l("An annual variation is a few percent: check the value."),
+    # rates (/admin/rates, docs/law.md#rates-as-data)
+    "rate_invalid": _l("Write the rate in percent per year, for example 10,15 or 3,25."),
+    "rate_implausible": _l("A legal or late-payment rate is a few percent: check the value."),
+    "boe_reference_invalid": _l(
+        "Write the BOE identifier of the resolution, for example BOE-A-2025-13217."
+    ),
+    "rate_overlap": _l(
+        "Another rate of this kind already covers part of these days (%(start)s to %(end)s). "
+        "Correct that one instead."
+    ),
+    "rate_needs_boe_reference": _l(
+        "Write the BOE identifier of the resolution you read before marking the rate verified."
+    ),
     # rent book import (CSV)
     "import_not_csv": _l(
         "This is not a CSV file. Open it in your spreadsheet and save it as “CSV (semicolon "

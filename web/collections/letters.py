@@ -39,6 +39,7 @@ from web.fields import DayField
 from web.labels import CHANNEL_LABELS, LETTER_KIND_LABELS, STEP_LABELS
 from web.messages import apply_to_form, flash_error, message_for
 from web.permissions import requires
+from web.rate_labels import unverified_reason
 from web.workspaces.forms import REQUIRED
 
 # The PDF preview is shown in a frame of our own pages, and nothing else may frame it.
@@ -108,7 +109,21 @@ def letter_acknowledgement(letter_id: int):
 def _queue_rows() -> list[dict]:
     waiting = letter_service.approval_queue()
     copies = letter_service.copies_by_letter([letter.id for letter in waiting])
-    return [{"letter": letter, "copies": copies.get(letter.id, [])} for letter in waiting]
+    return [
+        {
+            "letter": letter,
+            "copies": copies.get(letter.id, []),
+            "unverified": _unverified_reason(letter),
+        }
+        for letter in waiting
+    ]
+
+
+def _unverified_reason(letter) -> str | None:
+    """Why a letter waits although its step needs no approval: its interest uses a rate not
+    yet verified (docs/law.md#rates-as-data)."""
+    rates = letter_service.unverified_rates(letter)
+    return unverified_reason(rates) if rates else None
 
 
 @bp.get("/cases/approvals")

@@ -13,6 +13,8 @@ it is claimed):
   the debtor's autonomous community (where the demand takes effect), else the workspace's
   (docs/law.md#deadlines).
 - One payment reference per case, whatever letter, QR code or page shows it.
+- The rates the interest used that nobody has verified in the BOE are listed
+  (`unverified_rates`): such a letter waits for approval (docs/law.md#rates-as-data).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tenants.clock import business_days_after, date_in_spain, region_of
 from tenants.db import current_tenant_id, session
 from tenants.models import Case, Charge, Letter, Workspace
 from tenants.services.collections import cases
+from tenants.services.receivables import interest as interest_rates
 from tenants.services.receivables import late_payment
 
 DEMANDS = ("formal_demand", "certified_demand")
@@ -63,6 +66,16 @@ class InterestSegment:
 
 
 @dataclass(frozen=True)
+class UnverifiedRate:
+    """A rate row the interest used that the platform admin has not verified yet."""
+
+    kind: str  # "legal" or "late_payment"
+    valid_from: date
+    valid_to: date
+    rate: Decimal
+
+
+@dataclass(frozen=True)
 class Payee:
     beneficiary: str
     iban: str | None
@@ -91,6 +104,7 @@ class Claim:
     # The community whose holidays the deadline skipped (a `holidays` code, "MD"); None: only
     # the national ones (docs/law.md#deadlines).
     calendar: str | None = None
+    unverified_rates: tuple[UnverifiedRate, ...] = ()
 
 
 def payment_reference(case_id: int) -> str:
@@ -133,10 +147,13 @@ def claim_of_case(
     late_invoices = 0
     missing = False
     deadline = days = calendar = None
+    unverified: dict[tuple[str, date], UnverifiedRate] = {}
     if is_demand:
         for charge in charges:
             claim = late_payment.claim(charge, debtor, on, demand_date=demanded_on)
             segments.extend(_segments(claim, owed_charge(charge, on).label))
+            for rate in _unverified_rates(claim):
+                unverified.setdefault((rate.kind, rate.valid_from), rate)
             interest += claim.interest
             missing = missing or bool(claim.missing_rates)
             if claim.compensation > 0:
@@ -164,7 +181,21 @@ def claim_of_case(
         deadline=deadline,
         business_days=days,
         calendar=calendar,
+        unverified_rates=tuple(unverified[key] for key in sorted(unverified)),
     )
+
+
+def _unverified_rates(claim: late_payment.Claim) -> list[UnverifiedRate]:
+    """The unverified rate rows behind the days of `claim` that earned interest."""
+    kind = "late_payment" if claim.regime == "business" else "legal"
+    found = []
+    for stretch in claim.stretches:
+        if not stretch.result.segments:
+            continue
+        for row in interest_rates.rates_between(kind, stretch.first_day, stretch.last_day):
+            if not row.verified:
+                found.append(UnverifiedRate(kind, row.valid_from, row.valid_to, row.rate))
+    return found
 
 
 def calendar_of(debtor) -> str | None:

@@ -201,13 +201,26 @@ def mark_rendered(letter: Letter, *, pdf_sha256: str, content_sha256, context, t
     letter.total = total
     letter.rendered_at = utcnow()
     main = session.get(Letter, letter.copy_of_id) if letter.copy_of_id else None
-    waiting = letter.needs_approval and (main is None or main.approved_at is None)
-    if waiting:
+    unverified = bool(unverified_rates(letter))
+    held = letter.needs_approval or unverified
+    held = held or (main is not None and main.status == "awaiting_approval")
+    if held and (main is None or main.approved_at is None):
         letter.status = "awaiting_approval"
         if main is None:
-            _event(letter, "letter_awaiting_approval")
+            if unverified:
+                _event(letter, "letter_awaiting_approval", reason="unverified_rates")
+            else:
+                _event(letter, "letter_awaiting_approval")
         return
     release(letter)
+
+
+def unverified_rates(letter: Letter) -> list[dict]:
+    """The rates not yet verified in the BOE that the letter's interest used, as its context
+    keeps them ({kind, valid_from, valid_to, rate}). Such a letter never leaves without a
+    person's approval, whatever its step (docs/law.md#rates-as-data)."""
+    interest = (letter.context or {}).get("interest") or {}
+    return list(interest.get("unverified_rates") or [])
 
 
 def release(letter: Letter) -> None:

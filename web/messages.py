@@ -245,6 +245,46 @@ WARNINGS = {
         p["months"],
         legal=p["legal"],
     ),
+    # LAU art. 36.5 and why it binds the lease, or why not (docs/law.md#lau-36-5-guarantees).
+    "guarantee_over_cap_person": _l(
+        "Additional guarantees on this housing lease may not exceed two months of rent: "
+        "%(cap)s (LAU art. 36.5). The cap applies: the lease ends on %(end)s, within 5 "
+        "years of its start, and the landlord is a natural person."
+    ),
+    "guarantee_over_cap_company": _l(
+        "Additional guarantees on this housing lease may not exceed two months of rent: "
+        "%(cap)s (LAU art. 36.5). The cap applies: the lease ends on %(end)s, within 7 "
+        "years of its start, and the landlord is a company (legal person)."
+    ),
+    "guarantee_over_cap_unsaid": _l(
+        "Additional guarantees on this housing lease may not exceed two months of rent: "
+        "%(cap)s (LAU art. 36.5). The cap binds leases of up to 7 years if the landlord "
+        "is a company, up to 5 if a natural person; this one ends on %(end)s. Say which the "
+        "landlord is in the letterhead settings."
+    ),
+    "guarantee_over_cap_open_term": _l(
+        "Additional guarantees on this housing lease may not exceed two months of rent: "
+        "%(cap)s (LAU art. 36.5). The cap applies: with no end date agreed, the lease "
+        "lasts one year, renewed year by year (LAU art. 9)."
+    ),
+    "guarantee_cap_other_use": _l(
+        "The two-month cap on additional guarantees is for housing leases only (LAU art. 36.5)."
+    ),
+    "guarantee_cap_beyond_person": _l(
+        "No cap on the additional guarantee: the lease ends on %(end)s, more than 5 years "
+        "after its start, and the landlord is a natural person (LAU art. 36.5 caps it at two "
+        "months of rent only up to 5 years)."
+    ),
+    "guarantee_cap_beyond_company": _l(
+        "No cap on the additional guarantee: the lease ends on %(end)s, more than 7 years "
+        "after its start, and the landlord is a company (LAU art. 36.5 caps it at two months "
+        "of rent only up to 7 years)."
+    ),
+    "guarantee_cap_beyond_unsaid": _l(
+        "No cap on the additional guarantee: the lease ends on %(end)s, more than 7 years "
+        "after its start (LAU art. 36.5 caps it at two months of rent up to 5 years if the "
+        "landlord is a natural person, 7 if a company)."
+    ),
     "guarantee_over_cap": _l(
         "Additional guarantees on a housing lease may not exceed two months of rent: "
         "%(cap)s (LAU art. 36.5)."

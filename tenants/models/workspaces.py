@@ -57,6 +57,10 @@ class Workspace(Base):
     province: Mapped[str] = mapped_column(String(50), default="", server_default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Who the creditor is in law: "person" (persona física) or "company" (persona jurídica);
+    # "" while not said. A landlord company's housing leases cap additional guarantees up to
+    # 7 years, a person's up to 5 (docs/law.md#lau-36-5-guarantees).
+    entity_kind: Mapped[str] = mapped_column(String(8), default="", server_default="")
     iban: Mapped[str] = mapped_column(String(34), default="", server_default="")  # compact
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
     # Set while the workspace holds a valid "Protegido por Amparo" badge (the badge issue).

@@ -80,6 +80,7 @@ def test_additional_guarantees_on_housing_are_capped_at_two_months(
 ):
     from tenants.services.rentals.leases import lease_warnings
 
+    # No end date: the lease lasts one year, renewed up to five (LAU art. 9): the cap applies.
     lease = make_lease(
         start=date(2025, 1, 1),
         rent="900.00",
@@ -89,8 +90,82 @@ def test_additional_guarantees_on_housing_are_capped_at_two_months(
     )
 
     assert _deposit(lease).guarantee_amount == Decimal(guarantee)
-    cap_warning = ("guarantee_over_cap", {"cap": Decimal("1800.00")})
+    cap_warning = ("guarantee_over_cap_open_term", {"cap": Decimal("1800.00")})
     assert (cap_warning in lease_warnings(lease)) is warned
+
+
+def _landlord_is(workspace_id: int, kind: str) -> None:
+    from tenants import db
+    from tenants.models import Workspace
+
+    db.session.get(Workspace, workspace_id).entity_kind = kind
+
+
+def _lease_warnings(lease):
+    from tenants.services.rentals.leases import lease_warnings
+
+    return lease_warnings(lease)
+
+
+def _guarantee_codes(lease) -> list[str]:
+    return [code for code, _params in _lease_warnings(lease) if "guarantee" in code]
+
+
+@pytest.mark.parametrize(
+    ("kind", "end", "warning", "note"),
+    [
+        # 1 Jan 2025 – 31 Dec 2034: ten years, beyond 5 and 7: 3,000.00 on a rent of 1,000.00
+        # (three months) is not capped, whoever the landlord is.
+        ("person", date(2034, 12, 31), None, "guarantee_cap_beyond_person"),
+        ("company", date(2034, 12, 31), None, "guarantee_cap_beyond_company"),
+        # 1 Jan 2025 – 31 Dec 2029: five years: capped at 2 × 1,000.00 = 2,000.00.
+        ("person", date(2029, 12, 31), "guarantee_over_cap_person", None),
+        # 1 Jan 2025 – 31 Dec 2030: six years: beyond a person's 5, within a company's 7.
+        ("person", date(2030, 12, 31), None, "guarantee_cap_beyond_person"),
+        ("company", date(2030, 12, 31), "guarantee_over_cap_company", None),
+        # Not said: the longer term (7) is assumed, and the warning asks which it is.
+        ("", date(2030, 12, 31), "guarantee_over_cap_unsaid", None),
+        # Ending on the 5th anniversary of the start is still "up to five years".
+        ("person", date(2030, 1, 1), "guarantee_over_cap_person", None),
+    ],
+)
+def test_the_guarantee_cap_binds_housing_leases_of_up_to_5_years_or_7_for_a_company(
+    landlord, make_lease, kind, end, warning, note
+):
+    from tenants.services.rentals.deposits import guarantee_note
+
+    _landlord_is(landlord, kind)
+    lease = make_lease(
+        start=date(2025, 1, 1),
+        end_date=end,
+        rent="1000.00",
+        guarantee_kind="bank_guarantee",
+        guarantee_amount="3000.00",
+    )
+
+    assert _guarantee_codes(lease) == ([warning] if warning else [])
+    found = guarantee_note(lease, _deposit(lease))
+    assert (found[0] if found else None) == note
+    if warning:
+        [(_code, params)] = [w for w in _lease_warnings(lease) if w[0] == warning]
+        assert params == {"cap": Decimal("2000.00"), "end": end}
+
+
+def test_a_guarantee_on_other_uses_is_never_capped(landlord, make_lease):
+    from tenants.services.rentals.deposits import guarantee_note
+
+    _landlord_is(landlord, "person")
+    lease = make_lease(
+        start=date(2025, 1, 1),
+        end_date=date(2027, 12, 31),
+        rent="1000.00",
+        unit_use="other",
+        guarantee_kind="bank_guarantee",
+        guarantee_amount="3000.00",
+    )
+
+    assert _guarantee_codes(lease) == []
+    assert guarantee_note(lease, _deposit(lease)) == ("guarantee_cap_other_use", {})
 
 
 # --- the return deadline ------------------------------------------------------------------------

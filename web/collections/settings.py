@@ -108,6 +108,20 @@ class LadderForm(FlaskForm):
 class LetterheadForm(FlaskForm):
     legal_name = StringField(_l("Legal name"), validators=[Length(max=200), OneLine()])
     tax_id = StringField(_l("NIF / CIF"), validators=[Length(max=16)])
+    entity_kind = SelectField(
+        _l("In law, the creditor is"),
+        choices=[
+            SelectChoice("", _l("— not said")),
+            SelectChoice("person", _l("A natural person (persona física)")),
+            SelectChoice("company", _l("A company or other legal person (persona jurídica)")),
+        ],
+        validators=[Optional()],
+        validate_choice=False,
+        description=_l(
+            "A landlord company's housing leases of up to 7 years cap additional guarantees at "
+            "two months of rent, a person's up to 5 years (LAU art. 36.5)."
+        ),
+    )
     street = StringField(_l("Street and number"), validators=[Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
     city = StringField(_l("Town or city"), validators=[Length(max=100)])
@@ -248,6 +262,7 @@ def _letterhead_form() -> LetterheadForm:
         data={
             "legal_name": ws.legal_name or ws.name,
             "tax_id": ws.tax_id,
+            "entity_kind": ws.entity_kind,
             "street": ws.street,
             "postal_code": ws.postal_code,
             "city": ws.city,
@@ -278,6 +293,7 @@ def letterhead_settings():
                 password=form.password.data or "",
                 legal_name=form.legal_name.data,
                 tax_id=form.tax_id.data,
+                entity_kind=form.entity_kind.data or "",
                 street=form.street.data,
                 postal_code=form.postal_code.data,
                 city=form.city.data,

@@ -81,6 +81,8 @@ def deposit_panel(lease, today: date, forms: dict) -> dict:
         **context,
         "deposit": deposit,
         "deposit_warnings": warning_messages(deposits.deposit_warnings(lease, deposit)),
+        # Why a guarantee above two months of rent is not questioned (LAU art. 36.5).
+        "guarantee_note": warning_messages(filter(None, [deposits.guarantee_note(lease, deposit)])),
         "lodgement_body": deposits.LODGEMENT_BODIES[deposit.region][0] if deposit.region else "",
         "lodgement_deadline": deposits.lodgement_deadline(lease, deposit),
         "settlement": settlement,

@@ -1,12 +1,13 @@
-"""(placeholder, filled in by the change that needs it)
+"""workspaces: who the creditor is in law, a natural person (persona física) or a company
+(persona jurídica), filled in from the NIF/CIF already on the letterhead where there is one
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-03 13:45:00.000000
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -15,8 +16,19 @@ depends_on = None
 
 
 def upgrade(app_role: str = "") -> None:
-    pass
+    # LAU art. 36.5 caps a housing lease's additional guarantee up to 5 years for a landlord who
+    # is a person, 7 for a company (docs/law.md#lau-36-5-guarantees). A CIF starts with a letter
+    # that is not X, Y, Z, K, L or M (those are NIE and special NIF); a DNI with a digit.
+    op.add_column(
+        "workspaces",
+        sa.Column("entity_kind", sa.String(length=8), server_default="", nullable=False),
+    )
+    op.execute(
+        "UPDATE workspaces SET entity_kind = CASE "
+        "WHEN tax_id ~ '^[ABCDEFGHJNPQRSUVW]' THEN 'company' "
+        "WHEN tax_id ~ '^[0-9XYZKLM]' THEN 'person' ELSE '' END"
+    )
 
 
 def downgrade(app_role: str = "") -> None:
-    pass
+    op.drop_column("workspaces", "entity_kind")

@@ -18,6 +18,8 @@ from tenants.services.errors import ServiceError
 from tenants.services.rentals.parties import check_tax_id
 from tenants.services.rentals.properties import normalise_province
 
+# Who the creditor is in law ("" while not said): a natural or a legal person.
+ENTITY_KINDS = ("", "person", "company")
 MAX_LOGO_BYTES = 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -71,9 +73,14 @@ def update_letterhead(
     phone: str,
     iban: str,
     logo_sha256: str | None = None,
+    entity_kind: str | None = None,
 ) -> PayeeChange | None:
     """Replace the letterhead. `logo_sha256` (a stored DocumentStore document already checked
     with `check_logo`) replaces the logo when given; None keeps the current one.
+
+    `entity_kind` says who the creditor is in law: "person" (persona física), "company"
+    (persona jurídica) or "" (not said); None keeps it. It decides for how long a housing
+    lease's additional guarantee is capped (docs/law.md#lau-36-5-guarantees).
 
     The IBAN is where debtors' money goes: only the owner changes it, with their password
     typed again, and the change goes on the activity log (masked). Returns the change then."""
@@ -99,6 +106,8 @@ def update_letterhead(
     if not values["legal_name"]:
         raise ServiceError("required", "legal_name")
     compact_tax_id, _kind = check_tax_id(tax_id)
+    if entity_kind is not None and entity_kind not in ENTITY_KINDS:
+        raise ServiceError("choice_invalid", "entity_kind")
     postal = values["postal_code"]
     if postal and not (len(postal) == 5 and postal.isdigit()):
         raise ServiceError("postal_code_invalid", "postal_code")
@@ -125,6 +134,8 @@ def update_letterhead(
         setattr(workspace, field, value)
     workspace.tax_id = compact_tax_id or ""
     workspace.province = province
+    if entity_kind is not None:
+        workspace.entity_kind = entity_kind
     workspace.iban = compact_iban
     if logo_sha256 is not None:
         workspace.logo_sha256 = logo_sha256

@@ -2,7 +2,9 @@
 the regional body, and the settlement when the keys come back.
 
 - Cash fianza: 1 month of rent for housing, 2 for other uses (art. 36.1).
-- Additional guarantees on housing leases are capped at 2 months of rent (art. 36.5, RDL 7/2019).
+- Additional guarantees on housing leases of up to 5 years (7 if the landlord is a legal person)
+  are capped at 2 months of rent (art. 36.5, RDL 7/2019); a lease with no end date agreed
+  lasts one year, renewed up to that minimum (art. 9), so the cap applies.
 - The balance is returned within one month of the keys being handed back; after that it
   earns the legal interest rate (art. 36.4).
 """
@@ -16,8 +18,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tenants.clock import today_in_spain
-from tenants.db import session
-from tenants.models import Deposit, DepositDeduction, Lease, Payment
+from tenants.db import current_tenant_id, session
+from tenants.models import Deposit, DepositDeduction, Lease, Payment, Workspace
 from tenants.models.deposits import DEDUCTION_KINDS, GUARANTEE_KINDS
 from tenants.services.collections import letters
 from tenants.services.errors import NotFound, ServiceError
@@ -34,6 +36,51 @@ LODGEMENT_BODIES = {
     "other": ("", 1, 0),
 }
 GUARANTEE_CAP_MONTHS = 2
+# The cap binds housing leases of up to this many years, by who the landlord is in law (LAU
+# art. 36.5); a landlord not said yet is given the longer term, so no capped lease goes unwarned.
+GUARANTEE_CAP_YEARS = {"person": 5, "company": 7, "": 7}
+
+
+@dataclass(frozen=True)
+class GuaranteeCap:
+    """Whether LAU art. 36.5 caps this lease's additional guarantee, and why
+    (docs/law.md#lau-36-5-guarantees)."""
+
+    applies: bool
+    cap: Decimal  # 2 × rent
+    reason: str  # other_use, open_term, within_term or beyond_term
+    years: int | None  # 5 or 7: the longest lease the cap binds; None for other uses
+    landlord: str  # the workspace's entity_kind: person, company or "" (not said)
+    end: date | None  # the agreed end; None: no end agreed (one year, LAU art. 9)
+
+
+def guarantee_cap(lease: Lease) -> GuaranteeCap:
+    """Housing leases of up to 5 years, 7 if the landlord is a legal person, cap the additional
+    guarantee at two months of rent (LAU art. 36.5). The term is the agreed one, start to end;
+    a lease without an end date lasts one year, renewed up to 5 or 7 (LAU art. 9), so it is
+    capped. A lease ending on the 5th (7th) anniversary of its start is within the term."""
+    cap = periods.money(lease.rent * GUARANTEE_CAP_MONTHS)
+    workspace = session.get(Workspace, current_tenant_id())
+    landlord = workspace.entity_kind if workspace is not None else ""
+    if lease.use != "housing":
+        return GuaranteeCap(False, cap, "other_use", None, landlord, lease.end_date)
+    years = GUARANTEE_CAP_YEARS.get(landlord, GUARANTEE_CAP_YEARS[""])
+    if lease.end_date is None:
+        return GuaranteeCap(True, cap, "open_term", years, landlord, None)
+    within = lease.end_date <= periods.add_months(lease.start_date, 12 * years)
+    reason = "within_term" if within else "beyond_term"
+    return GuaranteeCap(within, cap, reason, years, landlord, lease.end_date)
+
+
+def guarantee_note(lease: Lease, deposit: Deposit) -> tuple[str, dict] | None:
+    """Why a guarantee above two months of rent is not questioned: the cap does not bind this
+    lease. None when the guarantee is within two months or the cap applies (that is a warning)."""
+    check = guarantee_cap(lease)
+    if check.applies or deposit.guarantee_amount <= check.cap:
+        return None
+    if check.reason == "other_use":
+        return ("guarantee_cap_other_use", {})
+    return (f"guarantee_cap_beyond_{check.landlord or 'unsaid'}", {"end": check.end})
 
 
 def legal_amount(rent: Decimal, use: str) -> Decimal:
@@ -77,9 +124,14 @@ def deposit_warnings(lease: Lease, deposit: Deposit) -> list[tuple[str, dict]]:
     if deposit.amount != deposit.legal_amount:
         months = 1 if lease.use == "housing" else 2
         warnings.append(("deposit_not_legal", {"legal": deposit.legal_amount, "months": months}))
-    cap = periods.money(lease.rent * GUARANTEE_CAP_MONTHS)
-    if lease.use == "housing" and deposit.guarantee_amount > cap:
-        warnings.append(("guarantee_over_cap", {"cap": cap}))
+    check = guarantee_cap(lease)
+    if check.applies and deposit.guarantee_amount > check.cap:
+        # The code says why the cap binds it: the term agreed, and who the landlord is.
+        if check.reason == "open_term":
+            warnings.append(("guarantee_over_cap_open_term", {"cap": check.cap}))
+        else:
+            why = check.landlord or "unsaid"
+            warnings.append((f"guarantee_over_cap_{why}", {"cap": check.cap, "end": check.end}))
     return warnings
 
 

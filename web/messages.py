@@ -285,10 +285,6 @@ WARNINGS = {
         "after its start (LAU art. 36.5 caps it at two months of rent up to 5 years if the "
         "landlord is a natural person, 7 if a company)."
     ),
-    "guarantee_over_cap": _l(
-        "Additional guarantees on a housing lease may not exceed two months of rent: "
-        "%(cap)s (LAU art. 36.5)."
-    ),
 }
 
 

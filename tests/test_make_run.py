@@ -299,6 +299,47 @@ def test_every_page_of_the_demo_answers_without_a_server_error(demo_run, email, 
     assert visited >= at_least, f"only {visited} pages reached from the dashboard"
 
 
+def _cmdline(pid: int) -> list[str]:
+    with contextlib.suppress(OSError):
+        argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+        return [a.decode(errors="replace") for a in argv if a]
+    return []
+
+
+def _job_process(marker: str, command: str) -> int | None:
+    """The pid of the `flask … worker` or `flask … cron` this `make run` started: the child of
+    its supervisor (not the RQ scheduler or work horse the worker forks, same command line)."""
+    for pid in _marked_pids(marker):
+        with contextlib.suppress(OSError, ValueError):
+            words = _cmdline(pid)
+            stat = (Path("/proc") / str(pid) / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if command in words and "wsgi" in words and "jobs.supervise" in _cmdline(parent):
+                return pid
+    return None
+
+
+@pytest.mark.parametrize("command", ["worker", "cron"])
+def test_a_killed_worker_or_cron_is_started_again_and_make_run_keeps_serving(demo_run, command):
+    demo, _health = demo_run
+    first = _job_process(demo.marker, command)
+    assert first, f"no {command} process"
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    second = None
+    while time.monotonic() < deadline and second in (None, first):
+        time.sleep(0.3)
+        second = _job_process(demo.marker, command)
+    assert second not in (None, first), f"no new {command} within 30 s"
+    assert demo.proc.poll() is None, "make run stopped"
+    with urllib.request.urlopen(f"{demo.base}/healthz", timeout=5) as response:  # noqa: S310
+        assert json.load(response)["status"] == "ok"
+    assert (
+        f"supervise[{command}]: pid {first} was killed by SIGKILL"
+        in (demo.root / "run.log").read_text()
+    )
+
+
 def test_stopping_make_run_stops_its_postgresql_and_keeps_the_data(demo_run):
     """Last in the module: it stops the shared `make run`."""
     from tenants import local_postgres

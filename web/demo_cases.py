@@ -71,7 +71,8 @@ FRESH_DEBTS = (  # client, days late today: one per step of the ladder before th
     ("Floristería Jardín S.L.", 50),
 )
 # The hours (UTC) things happen on a demo day: the cron's sweep and the letters it renders and
-# emails, the owner's approvals in the afternoon, the post office, the courier's delivery.
+# emails, the owner's approvals in the afternoon, the post office, the courier's delivery, the
+# debtors' calls and payments.
 SWEEP_AT, APPROVE_AT, POST_AT, DELIVERED_AT, CALLS_AT = (
     time(10, 0),
     time(16, 0),

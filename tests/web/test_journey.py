@@ -136,7 +136,7 @@ def test_landlord_signs_up_invites_a_manager_and_switches_language(live_server, 
     other.wait_for_url(f"**/w/{slug}/")
     expect(other.get_by_role("heading", level=1)).to_have_text(OWNER["workspace"])
     expect(other.locator("#first-steps")).to_be_visible()
-    expect(other.locator("nav")).to_contain_text(COLLEAGUE["name"])
+    expect(other.locator("#user-menu")).to_have_text(COLLEAGUE["name"].split()[0])
     colleague_ctx.close()
 
     page.reload()
@@ -152,14 +152,15 @@ def test_landlord_signs_up_invites_a_manager_and_switches_language(live_server, 
     page.get_by_role("button", name="English").click()
     page.wait_for_url(f"**/w/{slug}/members*")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.locator("#user-menu")).to_have_text(OWNER["name"].split()[0])
     expect(page.get_by_role("button", name="Español")).to_be_visible()
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url(f"**/w/{slug}/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#first-steps")).to_have_text("Your rent book is empty")
 
-    # 7. Log out: back on the login page, and the workspace is closed to this browser.
+    # 7. Log out, from the menu under her name: back on the login page, the workspace closed.
+    page.locator("#user-menu").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login")
     expect(page.locator(".alert-info")).to_contain_text(

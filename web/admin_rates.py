@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
 from tenants.models import InterestRate
 from tenants.services import rates as rate_service
 from tenants.services.errors import NotFound, ServiceError
 from web.admin import REQUIRED, IndexValueForm, bp
+from web.fields import DayField
 from web.messages import apply_to_form, flash_error
 from web.rate_labels import INDEX_LABELS, RATE_KIND_LABELS, percent, rate_period
 
@@ -31,8 +32,8 @@ class InterestRateForm(FlaskForm):
         choices=[SelectChoice(k, v) for k, v in RATE_KIND_LABELS.items()],
         validators=[REQUIRED],
     )
-    valid_from = DateField(_l("From"), validators=[REQUIRED])
-    valid_to = DateField(_l("To (inclusive)"), validators=[REQUIRED])
+    valid_from = DayField(_l("From"), validators=[REQUIRED])
+    valid_to = DayField(_l("To (inclusive)"), validators=[REQUIRED])
     rate = StringField(
         _l("Rate (% per year)"),
         validators=[REQUIRED],

@@ -20,6 +20,7 @@ from tenants.models import InterestRate, RentIndexValue, User
 from tenants.models.rates import RATE_KINDS
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.rentals import rent_updates
+from tenants.services.values import check_day
 
 BOE_REFERENCE = re.compile(r"BOE-[AB]-\d{4}-\d{1,6}")
 MAX_RATE = Decimal("30")  # percent per year: no legal or late-payment rate came near it
@@ -83,10 +84,8 @@ def save_interest_rate(
     a change of period, rate or BOE reference leaves the rate unverified."""
     if kind not in RATE_KINDS:
         raise ServiceError("choice_invalid", "kind")
-    if not isinstance(valid_from, date):
-        raise ServiceError("date_invalid", "valid_from")
-    if not isinstance(valid_to, date):
-        raise ServiceError("date_invalid", "valid_to")
+    check_day(valid_from, "valid_from")
+    check_day(valid_to, "valid_to")
     if valid_to < valid_from:
         raise ServiceError("end_before_start", "valid_to")
     value = parse_rate(rate)

@@ -443,6 +443,21 @@ WEB_FORMS = [
         page=lambda w: "/admin/rates",
     ),
     WebForm(
+        "web.admin_rates.InterestRateForm",
+        "POST",
+        lambda w: "/admin/rates/interest",
+        lambda w: {
+            "rate-kind": "legal",
+            "rate-valid_from": "2031-01-01",
+            "rate-valid_to": "2031-12-31",
+            "rate-rate": "3,25",
+            "rate-boe_reference": "BOE-A-2030-1",
+            "rate-source": "BOE",
+        },
+        prefix=lambda w: "rate-",
+        page=lambda w: "/admin/rates",
+    ),
+    WebForm(
         "web.receivables.invoices.InvoiceForm",
         "POST",
         lambda w: _business(w, "/invoices/new"),

@@ -20,6 +20,7 @@ from tenants.services.collections import letters
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import parse_amount
 from tenants.services.rentals import periods
+from tenants.services.values import check_day
 
 NOTICE_DAYS = 45  # propose this long before the anniversary, time enough to notify in writing
 
@@ -149,6 +150,7 @@ def add_index_value(index: str, month: date, value, source: str = "INE") -> Rent
     """Platform admin: publish a monthly IPC or IRAV value (percent, may be negative)."""
     if index not in INDEX_KINDS:
         raise ServiceError("choice_invalid", "index")
+    check_day(month, "month")
     text = str(value).strip()
     negative = text.startswith("-")
     pct = parse_amount(text.lstrip("-"), "value", allow_zero=True)

@@ -157,7 +157,12 @@ def _letter_email(tenant_id: int, letter: Letter) -> Email:
         is_copy=letter.copy_of_id is not None,
         reference=reference,
         total=letter.total if case is not None else None,
-        portal_url=f"{_base_url()}/p/{case.portal_token}" if case is not None else None,
+        # The debtor's page shows the whole case; a guarantor's copy lists only their lease.
+        portal_url=(
+            f"{_base_url()}/p/{case.portal_token}"
+            if case is not None and letter.copy_of_id is None
+            else None
+        ),
     )
 
 

@@ -202,7 +202,10 @@ def _ladder_letter(context: dict, letter: Letter, today: date, base_url: str) ->
         iban=claim.payee.iban,
         beneficiary=claim.payee.beneficiary,
         remittance=claim.reference,
-        portal_url=f"{base_url.rstrip('/')}/p/{case.portal_token}",
+        # The debtor's page shows the whole case: a guarantor's copy does not lead there.
+        portal_url=""
+        if guaranteed is not None
+        else f"{base_url.rstrip('/')}/p/{case.portal_token}",
         deadline=claim.deadline,
         days=claim.business_days,
         calendar=claim.calendar,

@@ -39,7 +39,7 @@ STEP_LABELS = {
     "claim_1": _l("First claim letter"),
     "claim_2": _l("Second claim letter"),
     "formal_demand": _l("Formal demand"),
-    "certified_demand": _l("Certified demand (burofax)"),
+    "certified_demand": _l("Certified demand"),
     "escalation": _l("Escalation to a lawyer"),
 }
 LETTER_KIND_LABELS = {
@@ -51,7 +51,7 @@ LETTER_KIND_LABELS = {
 CHANNEL_LABELS = {
     "email": _l("Email"),
     "postal": _l("Post"),
-    "certified": _l("Certified post (burofax)"),
+    "certified": _l("Certified mail with acknowledgement of receipt"),
 }
 ANCHOR_LABELS = {"due": _l("after the due date"), "previous": _l("after the previous step")}
 LETTER_STATUS_LABELS = {

@@ -48,7 +48,7 @@ def test_the_case_page_shows_charges_ladder_and_timeline(landlord, make_case, es
     assert money("1700") in re.search(r'id="case-balance">(.*?)<', html).group(1)
     assert len(re.findall(r'class="charge-row"', html)) == 2
     # Every step of the ladder, with the one to come marked.
-    for step in ("Friendly reminder", "Formal demand", "Certified demand (burofax)"):
+    for step in ("Friendly reminder", "Formal demand", "Certified demand"):
         assert es(step) in html
     assert "step-next" in html
     assert "Expediente abierto con 2 cargos vencidos." in html  # a plural, not "cargo(s)"

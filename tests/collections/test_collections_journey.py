@@ -77,14 +77,14 @@ def test_landlord_approves_a_formal_demand_and_posts_it(
     letter_row = page.locator(f"#letter-{letter_id}")
     expect(letter_row).to_contain_text("Formal demand")
     expect(letter_row).to_contain_text("Waiting for approval")
-    expect(page.locator("#ladder .step-next")).to_contain_text("Certified demand (burofax)")
+    expect(page.locator("#ladder .step-next")).to_contain_text("Certified demand")
 
     # 2. The approval queue: preview the letter, then approve it.
     letter_row.get_by_role("link", name="Review it").click()
     page.wait_for_url(f"**/cases/approvals#letter-{letter_id}")
     card = page.locator(f"#letter-{letter_id}")
     expect(card).to_contain_text(RENTER)
-    expect(card).to_contain_text("Certified post (burofax)")
+    expect(card).to_contain_text("Certified mail with acknowledgement of receipt")
     preview = card.locator("iframe.letter-preview")
     expect(preview).to_be_visible()
     pdf = page.request.get(preview.get_attribute("src"))

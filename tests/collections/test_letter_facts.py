@@ -290,6 +290,9 @@ def test_a_guarantors_copy_lists_only_the_charges_of_the_lease_they_signed_for(
     pedro = texts["Pedro Garaje"]
     assert "95,00 €" in pedro and "190,00 €" in pedro
     assert "850,00 €" not in pedro and "Calle Mayor 12" not in pedro
+    # The debtor's page shows the whole case: the copies do not lead there.
+    assert "amparo.example/p/" in texts[RENTER]
+    assert "amparo.example/p/" not in anna and "amparo.example/p/" not in pedro
 
 
 def _parties(letter_ids: list[int]) -> list[int]:

@@ -50,7 +50,7 @@ def test_the_tray_lists_the_paper_letters_with_their_address(landlord, two_in_tr
     rows = re.findall(r'<tr class="tray-row" id="tray-(\d+)">(.*?)</tr>', html, re.S)
     assert [int(i) for i, _row in rows] == [certified, postal]
     assert RENTER in rows[0][1] and "Calle Luna 3" in rows[0][1] and "28004 Madrid" in rows[0][1]
-    assert es("Certified post (burofax)") in rows[0][1]
+    assert es("Certified mail with acknowledgement of receipt") in rows[0][1]
     assert es("Post") in rows[1][1] and "Lucía Gil" in rows[1][1]
 
 

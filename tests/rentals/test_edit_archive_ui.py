@@ -319,6 +319,15 @@ def test_the_review_refuses_a_bad_end_day_next_to_its_field(book):
     assert field_error(html, "end-ended_on") == message(book.app, "end_before_start")
 
 
+def test_the_review_of_an_ended_lease_says_it_has_ended(book):
+    unit_id, renter = book.unit(), book.person("Marta Ruiz")
+    lease_id = book.lease(unit_id, [renter])
+    page = f"/leases/{lease_id}"
+    book.submit(f"{page}/end", {"end-ended_on": "2025-02-01"}, page=page)
+    response = book.client.get(book.path(f"{page}/end?end-ended_on=2025-02-10"))
+    assert message(book.app, "lease_not_open") in follow(book, response)
+
+
 def test_the_lease_page_sends_the_end_form_to_the_review_first(book):
     unit_id, renter = book.unit(), book.person("Marta Ruiz")
     lease_id = book.lease(unit_id, [renter])

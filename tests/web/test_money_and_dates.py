@@ -357,6 +357,19 @@ WEB_FORMS = [
     ),
     WebForm("web.rentals.leases.BalanceForm", "GET", _lease, lambda w: {"on": "2025-04-10"}),
     WebForm(
+        "web.rentals.edits.LeaseChangesForm",
+        "POST",
+        lambda w: _lease(w, "/edit"),
+        lambda w: {
+            "end_date": "2030-01-14",
+            "due_day": "5",
+            "payment_method": "cash",
+            "update_clause": "fixed",
+            "update_fixed_pct": "2,5",
+        },
+        page=lambda w: _lease(w, "/edit"),
+    ),
+    WebForm(
         "web.rentals.deposits.LodgementForm",
         "POST",
         lambda w: _lease(w, "/deposit/lodgement"),
@@ -486,6 +499,13 @@ WEB_FORMS = [
 ]
 # Forms posted to more than one route: the other routes, walked with the same fields.
 MORE_ROUTES = [
+    WebForm(
+        "web.rentals.leases.EndLeaseForm",
+        "GET",
+        lambda w: _lease(w, "/end"),
+        lambda w: {"end-ended_on": "2029-04-10", "end-keys_returned_on": "2029-04-10"},
+        prefix=lambda w: "end-",
+    ),
     WebForm(
         "web.receivables.invoices.InvoiceForm",
         "POST",

@@ -27,6 +27,8 @@ OWN = {
         "ws.rentals.party_new",
         "ws.rentals.properties_list",
         "ws.rentals.rent_updates_list",
+        "ws.rentals.archived",
+        "ws.rentals.deposits_overview",
         "ws.api_tokens",
         "ws.collections.ladder_settings",
         "ws.collections.letterhead_settings",
@@ -42,6 +44,8 @@ OWN["business"] = (
         "ws.rentals.lease_new",
         "ws.rentals.properties_list",
         "ws.rentals.rent_updates_list",
+        "ws.rentals.archived",
+        "ws.rentals.deposits_overview",
     }
 ) | {
     "ws.receivables.invoice_list",

@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired
 from tenants.models import RentIndexValue
 from tenants.services import rates as rate_service
 from tenants.services.errors import ServiceError
-from tenants.services.values import column_max
+from tenants.services.values import Percent, column_max
 from web.fields import DayField, MoneyField
 from web.messages import apply_to_form
 
@@ -39,9 +39,9 @@ class IndexValueForm(FlaskForm):
     )
     value = MoneyField(
         _l("Annual variation (%)"),
-        validators=[REQUIRED],
         signed=True,
-        maximum=column_max(RentIndexValue.value),
+        maximum=Percent(column_max(RentIndexValue.value)),
+        validators=[REQUIRED],
         description=_l("As INE publishes it, e.g. 2,19 or -0,3."),
     )
     source = StringField(_l("Source"), default="INE")

@@ -8,6 +8,7 @@ from flask_babel import format_currency, format_date, format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.services.errors import ServiceError
+from tenants.services.values import Percent
 from web.transaction import refuse
 
 MESSAGES = {
@@ -295,6 +296,8 @@ def in_words(params: dict) -> dict:
     for name, value in params.items():
         if isinstance(value, date):
             value = format_date(value, "medium")
+        elif isinstance(value, Percent):
+            value = f"{format_decimal(value)} %"
         elif isinstance(value, Decimal):
             value = format_currency(value, "EUR")
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:

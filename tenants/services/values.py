@@ -34,6 +34,10 @@ _SPANISH = re.compile(r"[0-9]+(?:,[0-9]+)?", re.ASCII)
 _PLAIN = re.compile(r"[0-9]*\.?[0-9]+|[0-9]+\.", re.ASCII)
 
 
+class Percent(Decimal):
+    """A bound or value in percent, not euros: messages write it "999,99 %" (web/messages.py)."""
+
+
 def column_max(column) -> Decimal:
     """The largest value a Numeric(p, s) column holds, e.g. 999.99 for Numeric(5, 2)."""
     kind = column.property.columns[0].type if hasattr(column, "property") else column.type

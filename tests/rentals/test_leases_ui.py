@@ -398,3 +398,12 @@ def test_another_workspaces_lease_is_not_found(app, two_tenants, admin_engine):
     html = bea_book.page(f"/leases/{lease_id}")
     assert "Active" in html and "Rent: €900.00" in html
     assert "Marta" not in ana_book.page("/leases") and "Pedro Gil" not in ana_book.page("/leases")
+
+
+def test_a_fixed_update_too_large_is_refused_in_percent_not_euros(book, marta, admin_engine):
+    unit_id, renter, _guarantor = marta
+    response = book.new_lease(unit_id, [renter], update_clause="fixed", update_fixed_pct="5000")
+    assert response.status_code == 422
+    shown = field_error(response.get_data(as_text=True), "update_fixed_pct")
+    assert "999.99 %" in shown and "€" not in shown
+    assert count(admin_engine, "leases") == 0

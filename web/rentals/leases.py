@@ -36,7 +36,7 @@ from tenants.services.receivables import payments
 from tenants.services.rentals import charges, deposits, leases, rent_updates
 from tenants.services.rentals.parties import list_parties
 from tenants.services.rentals.properties import list_units
-from tenants.services.values import column_max
+from tenants.services.values import Percent, column_max
 from web.fields import DayField, MoneyField
 from web.labels import (
     CHANNEL_LABELS,
@@ -146,7 +146,7 @@ class LeaseForm(FlaskForm):
     update_clause = SelectField(_l("Yearly rent update"), choices=choices(UPDATE_CLAUSE_LABELS))
     update_fixed_pct = MoneyField(
         _l("Fixed update (%)"),
-        maximum=column_max(Lease.update_fixed_pct),
+        maximum=Percent(column_max(Lease.update_fixed_pct)),
         description=_l("Only for a fixed percentage, for example 2,5."),
     )
     extras = FieldList(FormField(ExtraForm), min_entries=EXTRA_ROWS, max_entries=EXTRA_ROWS)

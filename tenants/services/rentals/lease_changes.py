@@ -21,8 +21,9 @@ from tenants.services.errors import ServiceError
 from tenants.services.receivables.payments import parse_amount
 from tenants.services.rentals import periods
 from tenants.services.rentals.leases import OPEN_STATUSES, _overlapping, check_iban, get_lease
+from tenants.services.values import Percent
 
-MAX_FIXED_PCT = Decimal("999.99")  # Lease.update_fixed_pct is Numeric(5, 2)
+MAX_FIXED_PCT = Percent("999.99")  # Lease.update_fixed_pct is Numeric(5, 2)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from tenants.services.receivables.payments import allocate, parse_amount
 from tenants.services.rentals import deposits, periods
 from tenants.services.rentals.parties import get_party
 from tenants.services.rentals.properties import get_unit
-from tenants.services.values import MAX_MONEY, check_day, column_max
+from tenants.services.values import MAX_MONEY, Percent, check_day, column_max
 
 IRAV_FROM = date(2023, 5, 25)  # housing contracts signed from this day update by IRAV (LAU 18)
 OPEN_STATUSES = ("draft", "active")
@@ -109,7 +109,9 @@ def create_lease(data: LeaseInput) -> Lease:
     fixed_pct = None
     if data.update_clause == "fixed":
         fixed_pct = parse_amount(
-            data.update_fixed_pct, "update_fixed_pct", maximum=column_max(Lease.update_fixed_pct)
+            data.update_fixed_pct,
+            "update_fixed_pct",
+            maximum=Percent(column_max(Lease.update_fixed_pct)),
         )
     iban = check_iban(data.iban)
     if data.payment_method in ("transfer", "direct_debit") and iban is None:

@@ -401,3 +401,53 @@ def _case_of(app, tenant_id: int, letter_id: int) -> int:
     from tenants.models import Letter
 
     return in_tenant(app, tenant_id, lambda: db.session.get(Letter, letter_id).case_id)
+
+
+def test_a_demand_approved_on_a_later_day_leaves_with_what_is_owed_that_day(
+    app,
+    landlord,
+    make_case,
+    in_process_jobs,
+    rows,
+    rates_until_next_year,  # noqa: F811
+):
+    from jobs.letters import render_letter
+    from tenants import db
+    from tenants.clock import today_in_spain
+    from tenants.models import Letter, User
+    from tenants.services.collections import letters
+    from tenants.services.receivables import invoices
+    from tenants.storage import DocumentStore
+
+    data = make_case(landlord.id)
+    today = today_in_spain()
+    [demand] = in_tenant(app, landlord.id, lambda: record(data.case_id, "formal_demand"))
+    render_letter(landlord.id, demand)
+    [row] = rows("SELECT status, context FROM letters WHERE id = :i", i=demand)
+    assert row["status"] == "awaiting_approval" and row["context"]["total"] == "1700.00"
+
+    def next_day():
+        # Written yesterday; since then a new charge of the renter fell due.
+        letter = db.session.get(Letter, demand)
+        letter.rendered_at = letter.rendered_at - timedelta(days=1)
+        invoices.create_invoice(
+            invoices.InvoiceInput(
+                party_id=data.renter_id,
+                number="GC-11",
+                issue_date=today - timedelta(days=20),
+                due_date=today - timedelta(days=1),
+                total="120.00",
+            )
+        )
+        owner = db.session.scalars(select(User).order_by(User.id)).first()
+        letters.approve(demand, owner)
+        return db.session.get(Letter, demand).status
+
+    assert in_tenant(app, landlord.id, next_day) == "rendering"
+    render_letter(landlord.id, demand)
+
+    [row] = rows("SELECT status, context, pdf_sha256 FROM letters WHERE id = :i", i=demand)
+    assert row["status"] in ("sending", "sent")  # approved: it leaves once written again
+    assert row["context"]["total"] == "1820.00" and row["context"]["date"] == today.isoformat()
+    text = pdf_text(DocumentStore(app.config["DOCUMENTS_DIR"]).get(row["pdf_sha256"]))
+    assert "GC-11" in text and "1.820,00 €" in text

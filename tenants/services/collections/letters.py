@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from tenants import outbox, permissions
+from tenants.clock import date_in_spain
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Case, Charge, Lease, LeaseParty, Letter, Party, User
 from tenants.services.collections import cases
@@ -204,7 +205,9 @@ def mark_rendered(letter: Letter, *, pdf_sha256: str, content_sha256, context, t
     unverified = bool(unverified_rates(letter))
     held = letter.needs_approval or unverified
     held = held or (main is not None and main.status == "awaiting_approval")
-    if held and (main is None or main.approved_at is None):
+    # A letter written again on its approval (see `approve`) is approved already: it leaves.
+    approved = (main or letter).approved_at is not None
+    if held and not approved:
         letter.status = "awaiting_approval"
         if main is None:
             if unverified:
@@ -291,10 +294,26 @@ def approve(letter_id: int, actor: User, note: str = "") -> Letter:
         one.approved_by_id = actor.id
         one.approved_at = now
         if one.status == "awaiting_approval":
-            release(one)
+            if one.rendered_at is not None and date_in_spain(one.rendered_at) < date_in_spain(now):
+                _write_again(one)
+            else:
+                release(one)
     _event(letter, "letter_approved", actor=actor, note=(note or "").strip()[:500])
     session.flush()
     return letter
+
+
+def _write_again(letter: Letter) -> None:
+    """A letter approved on a later day than it was written is written again, dated the day it
+    leaves, with what is owed that day (docs/law.md#amounts-on-the-letters-day); once
+    rendered it leaves, being approved. The PDF first written stays in the document store."""
+    letter.status = "rendering"
+    letter.pdf_sha256 = None
+    letter.content_sha256 = None
+    letter.rendered_at = None
+    letter.render_attempts = 0
+    letter.error = ""
+    outbox.request(outbox.RENDER_LETTER, current_tenant_id(), letter.id)
 
 
 def approve_many(letter_ids: list[int], actor: User) -> int:

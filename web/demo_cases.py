@@ -133,19 +133,22 @@ def _dated(moment: datetime) -> Iterator[None]:
     """What happens inside is dated `moment` (and the seconds it takes), never later than now.
 
     The services and jobs stamp rows with the clock; the rows this pass stamped are moved
-    back by the same amount afterwards, so their order stays. The letters rendered here are
-    rendered as of `moment` too: the PDF says the day the letter was sent, and counts its
-    deadline and interest from it. Only the seed's own, in-process run of the jobs is
-    affected: the workers start after it (`make run`) and keep the real clock."""
+    back by the same amount afterwards, so their order stays. The letters rendered and
+    approved here see `moment` as now too: the PDF says the day the letter was sent, and
+    counts its deadline and interest from it; a demand approved the day it was written is
+    not written again. Only this process's clock for the letters is moved, while the seed
+    runs: the workers start after it (`make run`) and keep the real clock."""
     session.flush()
     mark = utcnow()
     shift = mark - min(moment, mark)
-    real_clock = letter_jobs.utcnow
-    letter_jobs.utcnow = lambda: real_clock() - shift
+    clocks = [(module, module.utcnow) for module in (letter_jobs, letters)]
+    for module, real_clock in clocks:
+        module.utcnow = lambda real_clock=real_clock: real_clock() - shift
     try:
         yield
     finally:
-        letter_jobs.utcnow = real_clock
+        for module, real_clock in clocks:
+            module.utcnow = real_clock
     session.flush()
     if shift:
         back = literal(shift, Interval())

@@ -165,6 +165,13 @@ def region_of(province: str | None, postal_code: str | None = None) -> str | Non
     return None
 
 
+def province_code(province: str | None) -> str | None:
+    """The two first digits every postal code of `province` starts with (its INE number):
+    "Madrid" → "28"; None for a name that is not a Spanish province."""
+    plain = _plain(province or "")
+    return next((code for code, (_r, names) in PROVINCES.items() if plain in names), None)
+
+
 def calendar_name(region: str | None) -> dict[str, str]:
     """The calendar `business_days_after(..., region)` used, as a letter names it, by language."""
     es, en = CALENDARS.get(region or "", NATIONAL_CALENDAR)

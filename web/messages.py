@@ -38,6 +38,14 @@ MESSAGES = {
     "tax_id_taken": _l("There is already someone with this NIF/NIE/CIF: %(name)s."),
     "province_invalid": _l("Choose a Spanish province."),
     "postal_code_invalid": _l("A postal code has 5 digits."),
+    "postal_code_province": _l(
+        "Postal codes in %(province)s start with %(prefix)s: check the code or the province."
+    ),
+    "phone_invalid": _l("Write a phone number, for example +34 600 12 34 56 or 91 123 45 67."),
+    "tax_id_not_company": _l(
+        "A DNI or NIE belongs to a person. A self-employed professional is a person: choose "
+        "“Person” and tick “Business client”."
+    ),
     "cadastral_ref_invalid": _l("A cadastral reference has 20 letters and digits."),
     "unit_exists": _l("This property already has a unit with that name."),
     "renter_required": _l("A lease needs at least one renter."),
@@ -210,6 +218,9 @@ MESSAGES = {
     "date_not_future": _l("The date must be after today."),
     "date_too_far": _l("The date can be at most a year from today."),
     "date_in_future": _l("The date cannot be later than today."),
+    "payment_before_lease": _l(
+        "This lease was signed or began on %(since)s: a payment cannot be from before that day."
+    ),
     "letter_not_waiting": _l("This letter is no longer waiting for approval."),
     "nothing_selected": _l("Select at least one letter."),
     "letter_not_to_post": _l("One of these letters is no longer waiting to be posted."),

@@ -347,7 +347,7 @@ def test_the_claim_on_a_date_shows_the_interest_and_the_40_euros(shop, money):
 
     # 30 days at 11,15 % (ECB + 8, first half of 2025): 1.210 × 0,1115 × 30 / 365 = 11,09 €
     breakdown = html.split('id="claim-breakdown"', 1)[1].split("</table>", 1)[0]
-    assert "BOE, Ley 3/2004 art. 7, 1S 2025" in breakdown
+    assert "Resolución SGTFI, Ley 3/2004 art. 7, 1S 2025" in breakdown
     assert ">30<" in breakdown
     assert f'id="claim-interest">{money("11.09")}<' in html
     assert f'id="claim-compensation">{money("40.00")}<' in html

@@ -130,6 +130,12 @@ def test_a_landlord_edits_a_party(landlord, rows):
         ({"email": "marta@"}, "email", "email_invalid"),
         ({"province": "Narnia"}, "province", "province_invalid"),
         ({"kind": "robot"}, "kind", "choice_invalid"),
+        ({"postal_code": "4100"}, "postal_code", "postal_code_invalid"),
+        ({"postal_code": "٤١٠٠١"}, "postal_code", "postal_code_invalid"),  # not ASCII digits
+        ({"phone": "llámame"}, "phone", "phone_invalid"),
+        ({"phone": "600 11"}, "phone", "phone_invalid"),  # too few digits
+        ({"phone": "+34 600 111 222 333 444 5"}, "phone", "phone_invalid"),  # too many
+        ({"kind": "company", "tax_id": "12345678Z"}, "tax_id", "tax_id_not_company"),
     ],
 )
 def test_bad_party_input_is_refused_next_to_its_field(landlord, rows, message, fields, field, code):
@@ -251,3 +257,19 @@ def test_a_viewer_sees_parties_but_cannot_add_or_edit(landlord, viewer, rows):
         response = post_form(viewer, path, {"name": "Luis Cliente"}, token_from=parties)
         assert response.status_code == 403, path
     assert rows("SELECT * FROM parties") == before
+
+
+def test_a_postal_code_from_another_province_is_refused(landlord, rows, message):
+    """Issue 11.12: every 41xxx code is in Sevilla; 28013 with Sevilla is a typing mistake."""
+    response = new_party(landlord, **{**MARTA, "postal_code": "28013"})
+    assert response.status_code == 422
+    shown = field_error(response.get_data(as_text=True), "postal_code")
+    assert shown == message("postal_code_province", province="Sevilla", prefix="41")
+    assert "41" in shown
+    assert count(rows, "parties") == 0
+
+
+def test_a_self_employed_person_is_a_person_who_is_a_business(landlord, rows):
+    add_party(landlord, **{**MARTA, "is_business": "y"})
+    (party,) = rows("SELECT kind, is_business FROM parties")
+    assert party == {"kind": "person", "is_business": True}

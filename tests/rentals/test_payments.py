@@ -4,7 +4,7 @@ date is the charges due by then minus the payments received by then."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -94,7 +94,7 @@ def test_an_overpayment_is_kept_as_credit_and_pays_next_months_charge(lease):
 def test_credit_paid_in_advance_covers_several_months_as_they_are_charged(lease):
     from tenants.services.receivables import payments
 
-    _pay(lease, date(2024, 12, 20), "1.750,00")  # before any charge: all of it is credit
+    _pay(lease, date(2025, 1, 2), "1.750,00")  # before any charge: all of it is credit
     assert payments.credit(lease.id) == Decimal("1750.00")
 
     for month in (JAN, FEB, MAR):
@@ -195,3 +195,22 @@ def test_a_bad_amount_records_nothing(lease, raw, code):
     assert (error.value.code, error.value.field) == (code, "amount")
     assert payments_of_lease(lease.id) == []
     assert _state(lease) == [(JAN, Decimal("0.00"), "open")]
+
+
+def test_a_payment_from_before_the_lease_or_after_today_is_refused(lease):
+    """Issue 11.12: a payment dated 2031, or before the lease began, is a typing mistake."""
+    from tenants.clock import today_in_spain
+    from tenants.services.errors import ServiceError
+    from tenants.services.receivables import payments
+
+    for day, code in [
+        (date(2024, 12, 31), "payment_before_lease"),
+        (date(2031, 1, 5), "date_in_future"),
+        (today_in_spain() + timedelta(days=1), "date_in_future"),
+    ]:
+        with pytest.raises(ServiceError) as refused:
+            _pay(lease, day, "700")
+        assert (refused.value.code, refused.value.field) == (code, "received_on")
+    assert payments.credit(lease.id) == Decimal("0")
+    _pay(lease, today_in_spain(), "700")  # today is fine
+    assert payments.credit(lease.id) == Decimal("700.00")

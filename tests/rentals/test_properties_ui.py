@@ -188,7 +188,7 @@ def test_bad_property_input_is_refused_next_to_its_field(
 
 
 def test_a_province_is_accepted_however_it_is_capitalised(landlord, rows):
-    add_property(landlord, province="a coruña")
+    add_property(landlord, province="a coruña", postal_code="15001")
     assert rows("SELECT province FROM properties") == [{"province": "A Coruña"}]
 
 
@@ -272,3 +272,13 @@ def test_a_viewer_sees_properties_but_cannot_add_any(landlord, viewer, rows):
     assert response.status_code == 403
     assert count(rows, "properties") == 1
     assert count(rows, "units") == 0
+
+
+def test_a_property_whose_postal_code_is_in_another_province_is_refused(landlord, rows, message):
+    path = f"/w/{landlord.slug}/properties"
+    response = submit(landlord, path, {**MAYOR, "province": "Barcelona"})  # 28013 is Madrid's
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "postal_code") == message(
+        "postal_code_province", province="Barcelona", prefix="08"
+    )
+    assert count(rows, "properties") == 0

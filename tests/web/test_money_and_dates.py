@@ -328,7 +328,7 @@ WEB_FORMS = [
         "POST",
         lambda w: _lease(w, "/payments"),
         lambda w: {
-            "payment-received_on": "2025-04-10",
+            "payment-received_on": date.today().isoformat(),  # not before the lease (11.12)
             "payment-amount": "100",
             "payment-method": "cash",
         },
@@ -866,7 +866,13 @@ def test_the_bad_inputs_of_the_issue_are_refused_on_each_form(world, case, rows,
 
     # The bounds themselves are accepted: what the database holds gets in.
     edge = "9.999.999.999,99" if case.form.endswith("InvoiceForm") else valid[case.amount]
-    response = world.send("POST", path, {**valid, case.day: "1900-01-01", case.amount: edge}, page)
+    # A lease's payment cannot be from before the lease (issue 11.12): its own first day then.
+    first = "1900-01-01"
+    if case.form.endswith("leases.PaymentForm"):
+        from tenants.clock import today_in_spain
+
+        first = today_in_spain().isoformat()
+    response = world.send("POST", path, {**valid, case.day: first, case.amount: edge}, page)
     assert response.status_code == 302, field_error(response.get_data(as_text=True), case.day)
 
 

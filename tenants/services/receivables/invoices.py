@@ -20,7 +20,7 @@ from tenants.models import Allocation, Charge, ChargeLine, Party, Payment
 from tenants.models.ledger import PAYMENT_METHODS
 from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
-from tenants.services.receivables.payments import parse_amount
+from tenants.services.receivables.payments import check_received_on, parse_amount
 from tenants.services.rentals.parties import get_party
 from tenants.services.rentals.periods import money
 from tenants.services.values import check_day
@@ -230,7 +230,7 @@ def record_invoice_payment(
 ) -> Payment:
     """Money received for one invoice. More than it owes is refused: say which invoice."""
     invoice = get_invoice(invoice_id)
-    check_day(received_on, "received_on")
+    check_received_on(received_on)
     if method not in PAYMENT_METHODS:
         raise ServiceError("choice_invalid", "method")
     value = parse_amount(amount)

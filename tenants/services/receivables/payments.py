@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from tenants.clock import today_in_spain
 from tenants.db import session
 from tenants.models import Allocation, Charge, Lease, Payment
 from tenants.models.ledger import PAYMENT_METHODS
@@ -26,6 +27,15 @@ def parse_amount(
 ) -> Decimal:
     """A positive amount in euros from "1.234,56", "1234.56" or a Decimal (values.py)."""
     return parse_money(raw, field, allow_zero=allow_zero, maximum=maximum)
+
+
+def check_received_on(received_on, field: str = "received_on") -> date:
+    """A day money came in: a real date, and not later than today in Spain (a payment in 2031
+    is a typing mistake, and would pay charges that are not due)."""
+    check_day(received_on, field)
+    if received_on > today_in_spain():
+        raise ServiceError("date_in_future", field)
+    return received_on
 
 
 def _lease(lease_id: int) -> Lease:
@@ -46,7 +56,11 @@ def record_payment(
 ) -> Payment:
     """Record money received for a lease and allocate it to the oldest open charges."""
     lease = _lease(lease_id)
-    check_day(received_on, "received_on")
+    check_received_on(received_on)
+    # Rent is often paid at signing, before the lease starts; never before it was signed.
+    earliest = min(d for d in (lease.signed_on, lease.start_date) if d is not None)
+    if received_on < earliest:
+        raise ServiceError("payment_before_lease", "received_on", since=earliest)
     if method not in PAYMENT_METHODS:
         raise ServiceError("choice_invalid", "method")
     renters = lease.renters

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import or_, select
 from stdnum.es import cif, nie, nif
 
@@ -9,6 +11,7 @@ from tenants.db import session
 from tenants.models import Party
 from tenants.models.parties import PARTY_KINDS
 from tenants.services.errors import NotFound, ServiceError
+from tenants.services.rentals.properties import check_postal_code, normalise_province
 
 PARTY_FIELDS = (
     "kind",
@@ -42,6 +45,19 @@ def check_tax_id(raw: str | None) -> tuple[str | None, str | None]:
     return value, kind
 
 
+PHONE = re.compile(r"\+?[0-9][0-9 ().-]*")
+
+
+def check_phone(raw: str) -> str:
+    """A phone number as people write it ("+34 600 12 34 56", "91 123 45 67"): ASCII digits,
+    spaces, dots, dashes and brackets, 9 to 15 digits (Spain's 9, E.164's most)."""
+    text = raw.strip()
+    digits = sum(ch.isdigit() for ch in text)
+    if not PHONE.fullmatch(text) or not text.isascii() or not 9 <= digits <= 15:
+        raise ServiceError("phone_invalid", "phone")
+    return text
+
+
 def _clean(fields: dict) -> dict:
     from tenants.services.platform.accounts import normalise_email  # accounts imports workspaces
 
@@ -60,6 +76,15 @@ def _clean(fields: dict) -> dict:
         data["tax_id"], data["tax_id_type"] = check_tax_id(data["tax_id"])
         if data["tax_id_type"] == "cif":
             data["kind"] = "company"  # a CIF always belongs to a company…
+        elif data["tax_id_type"] and data.get("kind") == "company":
+            # …and a DNI or NIE to a person: a self-employed one is a person who is a business.
+            raise ServiceError("tax_id_not_company", "tax_id")
+    if data.get("phone"):
+        data["phone"] = check_phone(data["phone"])
+    if data.get("province"):
+        data["province"] = normalise_province(data["province"])
+    if data.get("postal_code"):
+        data["postal_code"] = check_postal_code(data["postal_code"], data.get("province"))
     if data.get("kind") == "company":
         data["is_business"] = True  # …and a company is a business debtor (Ley 3/2004)
     if data.get("email"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tenants.clock import province_code
 from tenants.db import session
 from tenants.models import Lease, Property, Unit
 from tenants.models.properties import USES
@@ -79,16 +80,28 @@ def _property_fields(name, street, postal_code, city, province) -> dict:
     for field, value in (("name", name), ("street", street), ("city", city)):
         if not value:
             raise ServiceError("required", field)
-    postal_code = (postal_code or "").strip()
-    if not (len(postal_code) == 5 and postal_code.isdigit()):
-        raise ServiceError("postal_code_invalid", "postal_code")
+    province = normalise_province(province)
     return {
         "name": name,
         "street": street,
-        "postal_code": postal_code,
+        "postal_code": check_postal_code(postal_code, province),
         "city": city,
-        "province": normalise_province(province),
+        "province": province,
     }
+
+
+def check_postal_code(raw: str | None, province: str | None) -> str:
+    """A Spanish postal code: 5 ASCII digits, starting with the province's number (every
+    28xxx is in Madrid), so a letter is not sent to a town that does not exist."""
+    postal_code = (raw or "").strip()
+    if not (len(postal_code) == 5 and postal_code.isascii() and postal_code.isdigit()):
+        raise ServiceError("postal_code_invalid", "postal_code")
+    expected = province_code(province)
+    if expected and postal_code[:2] != expected:
+        raise ServiceError(
+            "postal_code_province", "postal_code", province=province, prefix=expected
+        )
+    return postal_code
 
 
 def create_property(

@@ -295,3 +295,49 @@ def test_the_lease_page_lists_the_letters_of_its_collections_case(
         rf'<tr class="letter-row[^"]*" id="letter-{letter_id}">(.*?)</tr>', html, re.S
     )
     assert es("Formal demand") in row and RENTER in row
+
+
+def test_the_ladder_is_a_stepper_with_each_steps_day_and_the_actions_open_on_demand(
+    app, landlord, make_case, make_letter, es
+):
+    """Issue 11.14: the case page leads with the ladder, each step dated, and keeps the four
+    action forms behind their buttons until one is needed."""
+    from babel.dates import format_date
+
+    from tenants.clock import date_in_spain
+    from tenants.db import tenant_context
+    from tenants.models import Case
+    from tenants.services.collections import ladders
+
+    data = make_case(landlord.id)
+    page = f"/cases/{data.case_id}"
+    with app.app_context(), tenant_context(landlord.id):
+        from tenants import db
+
+        case = db.session.get(Case, data.case_id)
+        stage, positions = case.stage, [s.position for s in case.ladder.steps]
+        next_day = date_in_spain(case.next_action_at)
+        shift = next_day - ladders.step_due_on(case.ladder, case.anchor_date, stage + 1)
+        later = {
+            p: ladders.step_due_on(case.ladder, case.anchor_date, p) + shift
+            for p in positions
+            if p > stage + 1
+        }
+    html = landlord.page(page)
+
+    def step(position: int) -> str:
+        return re.search(rf'id="step-{position}">(.*?)</li>', html, re.S).group(1)
+
+    def day(d) -> str:
+        return format_date(d, "medium", locale="es")
+
+    assert es("due %(date)s", date=day(next_day)) in step(stage + 1)
+    for position, expected in later.items():
+        assert es("around %(date)s", date=day(expected)) in step(position), position
+    # The actions are buttons; their forms are closed until asked for…
+    actions = html[html.index('id="actions"') :]
+    assert actions.count('<details class="case-action">') == 4
+    # …and one that came back with an error is open, its message showing.
+    response = landlord.post(f"{page}/pause", {"pause-note": ""}, page=page)
+    assert response.status_code == 422
+    assert '<details class="case-action" open>' in response.get_data(as_text=True)

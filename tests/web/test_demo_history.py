@@ -226,7 +226,7 @@ def test_the_demo_case_pages_show_a_late_debt_s_skipped_steps_as_skipped(app, ma
             badges = [
                 (state, text.strip())
                 for state, text in re.findall(
-                    r'class="list-group-item[^"]*step-(\w+)[^"]*">.*?<span class="badge[^"]*">'
+                    r'class="stepper-step step-(\w+)"[^>]*>.*?<span class="badge[^"]*">'
                     r"(.*?)</span>",
                     ladder,
                     flags=re.S,

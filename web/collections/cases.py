@@ -4,7 +4,7 @@ pay, resume, notes and the debtor's replies, and leaving one charge out of the l
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, ngettext
@@ -269,18 +269,51 @@ def skipped_positions(case: Case, case_letters: list[Letter], events: list) -> s
 def ladder_steps(
     case: Case, case_letters: list[Letter] | None = None, events: list | None = None
 ) -> list[dict]:
-    """Every step of the case's ladder with its state: done, skipped, next or later."""
-    skipped = skipped_positions(case, case_letters or [], events or [])
+    """Every step of the case's ladder with its state (done, skipped, next or later) and its
+    day: when it happened, or when it is due to ("around" for the later ones, which move if
+    the case is paused or a letter waits for approval)."""
+    case_letters, events = case_letters or [], events or []
+    skipped = skipped_positions(case, case_letters, events)
+    escalation = next((s.position for s in case.ladder.steps if s.kind == "escalation"), None)
+    happened = _step_days(case_letters, events, escalation)
+    next_day = date_in_spain(case.next_action_at) if case.next_action_at else None
+    # Later steps keep their distance from the next one: if the next is late, so are they.
+    shift = 0
+    if next_day is not None and case.stage + 1 <= len(case.ladder.steps):
+        shift = max(
+            0, (next_day - ladders.step_due_on(case.ladder, case.anchor_date, case.stage + 1)).days
+        )
     rows = []
     for step in case.ladder.steps:
+        day = None
         if step.position <= case.stage:
             state = "skipped" if step.position in skipped else "done"
+            day = happened.get(step.position) if state == "done" else None
         elif step.position == case.stage + 1 and case.status != "closed":
-            state = "next"
+            state, day = "next", next_day
         else:
             state = "later"
-        rows.append({"step": step, "state": state})
+            if case.status != "closed":
+                due = ladders.step_due_on(case.ladder, case.anchor_date, step.position)
+                day = due + timedelta(days=shift)
+        rows.append({"step": step, "state": state, "day": day})
     return rows
+
+
+def _step_days(case_letters: list[Letter], events: list, escalation: int | None) -> dict[int, date]:
+    """The day each step of the current climb happened: its letter's leaving (sent, posted, or
+    prepared for the tray), or for the lawyer step the day it was proposed."""
+    days = {}
+    for letter in sorted(case_letters, key=lambda x: x.id):
+        if letter.copy_of_id is not None or letter.step_position is None:
+            continue
+        moment = letter.sent_at or letter.rendered_at or letter.created_at
+        days[letter.step_position] = letter.posted_on or date_in_spain(moment)
+    if escalation is not None:
+        proposed = [e.created_at for e in events if e.kind == "escalation_proposed"]
+        if proposed:
+            days[escalation] = date_in_spain(max(proposed))
+    return days
 
 
 def stage_name(case: Case) -> str:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length
 
 from tenants.models import RentIndexValue
 from tenants.services import rates as rate_service
@@ -44,7 +44,7 @@ class IndexValueForm(FlaskForm):
         validators=[REQUIRED],
         description=_l("As INE publishes it, e.g. 2,19 or -0,3."),
     )
-    source = StringField(_l("Source"), default="INE")
+    source = StringField(_l("Source"), default="INE", validators=[Length(max=200)])
 
 
 @bp.before_request

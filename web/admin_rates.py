@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length
 
 from tenants.models import InterestRate
 from tenants.services import rates as rate_service
@@ -36,16 +37,17 @@ class InterestRateForm(FlaskForm):
     valid_to = DayField(_l("To (inclusive)"), validators=[REQUIRED])
     rate = StringField(
         _l("Rate (% per year)"),
-        validators=[REQUIRED],
+        validators=[REQUIRED, Length(max=12)],
         description=_l("As the BOE publishes it, e.g. 10,15."),
     )
     boe_reference = StringField(
         _l("BOE reference"),
+        validators=[Length(max=40)],
         description=_l(
             "The identifier of the resolution or law that publishes it, e.g. BOE-A-2025-13217."
         ),
     )
-    source = StringField(_l("Source"))
+    source = StringField(_l("Source"), validators=[Length(max=200)])
 
 
 class EmptyForm(FlaskForm):

@@ -10,7 +10,7 @@ REQUIRED = InputRequired(message=_l("This field is required."))
 
 class SignUpForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[REQUIRED, Length(max=120), OneLine()])
-    email = EmailField(_l("Email"), validators=[REQUIRED])
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
     password = PasswordField(
         _l("Password"),
         validators=[REQUIRED],
@@ -32,12 +32,12 @@ class SignUpForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[REQUIRED])
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
     password = PasswordField(_l("Password"), validators=[REQUIRED])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[REQUIRED])
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):

@@ -11,7 +11,7 @@ REQUIRED = InputRequired(message=_l("This field is required."))
 class InviteForm(FlaskForm):
     emails = TextAreaField(
         _l("Email addresses"),
-        validators=[REQUIRED],
+        validators=[REQUIRED, Length(max=5000)],
         description=_l("One or more, separated by commas or new lines."),
     )
     role = SelectField(_l("Role"), validators=[REQUIRED])

@@ -95,9 +95,24 @@ def _party(party: Party) -> dict:
     return {
         "name": party.name,
         "kind": party.kind,  # a company is greeted "Muy señores nuestros"
+        # "sr" / "sra" greets a person "Estimada Sra. Gómez Ruiz:"; None names them in full.
+        "form_of_address": party.form_of_address if party.kind != "company" else None,
+        "surnames": surnames(party.name),
         "nif": party.tax_id or "",
         "address_lines": party.address_lines,
     }
+
+
+def surnames(name: str) -> str:
+    """The surnames a greeting uses after Sr./Sra., kept simple: a name of three words or more
+    ends with its two surnames, as Spanish names do ("Marta Gómez Ruiz" -> "Gómez Ruiz"); a name
+    of two words ends with one ("Sofia Rossi" -> "Rossi"); a single word is the whole name.
+    A compound first name ("María José Gómez") reads wrong; the letter's author can then leave
+    the form of address unsaid, and the name is printed in full."""
+    words = (name or "").split()
+    if len(words) >= 3:
+        return " ".join(words[-2:])
+    return words[-1] if words else ""
 
 
 def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) -> dict:
@@ -120,9 +135,13 @@ def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) 
 
 
 def _signatory(workspace: Workspace) -> str | None:
-    """The person who signs for the creditor: the workspace's owner (a law firm's partner),
-    named under the letterhead's name unless they are the creditor themself. The workspace
-    keeps no signatory or role of its own yet (that needs a column: see the issue)."""
+    """The person who signs for the creditor: the one the letterhead names ("Ana Pérez,
+    abogada"), else the workspace's owner (a law firm's partner), named under the letterhead's
+    name unless they are the creditor themself."""
+    named = (workspace.signatory_name or "").strip()
+    if named:
+        role = (workspace.signatory_role or "").strip()
+        return f"{named}, {role}" if role else named
     name = session.scalar(
         select(User.name)
         .join(Member, Member.user_id == User.id)

@@ -24,8 +24,10 @@ _ES: dict[str, str] = {
     "page": "Página",
     "closing": "Atentamente,",
     # Who the letter is for, said without guessing: a company is "Muy señores nuestros", a
-    # person is named in full, as we hold no form of address (Sr./Sra.) for them.
+    # person with a form of address by it and their surnames, one without it in full.
     "greeting": "Estimado/a {name}:",
+    "greeting_sr": "Estimado Sr. {surnames}:",
+    "greeting_sra": "Estimada Sra. {surnames}:",
     "greeting_company": "Muy señores nuestros:",
     "signed_by": "Fdo.: {name}",
     "signed_for": "En nombre de {creditor}",
@@ -289,6 +291,8 @@ _EN: dict[str, str] = {
     "page": "Page",
     "closing": "Yours faithfully,",
     "greeting": "Dear {name},",
+    "greeting_sr": "Dear Mr {surnames},",
+    "greeting_sra": "Dear Ms {surnames},",
     "greeting_company": "Dear Sir or Madam,",
     "signed_by": "Signed: {name}",
     "signed_for": "On behalf of {creditor}",

@@ -32,6 +32,7 @@ MESSAGES = {
     ),
     # rentals
     "choice_invalid": _l("Choose one of the options offered."),
+    "one_line": _l("Write it on one line, without line breaks or tabs."),
     "date_invalid": _l("This is not a valid date. Write it as dd/mm/yyyy."),
     "date_out_of_range": _l("The date must be between the years %(first)s and %(last)s."),
     "tax_id_invalid": _l("This NIF, NIE or CIF is not valid. Check the letters and digits."),

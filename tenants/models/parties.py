@@ -28,6 +28,9 @@ class Party(TenantOwned, Base):
     province: Mapped[str | None] = mapped_column(String(50))
     country: Mapped[str] = mapped_column(String(2), default="ES")
     language: Mapped[str] = mapped_column(String(2), default="es")
+    # How a person is greeted: "sr" (Sr. / Mr), "sra" (Sra. / Ms), None while not said (the
+    # letter then names them in full). Not used for companies.
+    form_of_address: Mapped[str | None] = mapped_column(String(8))
     # A business debtor owes Ley 3/2004 interest and 40 EUR per late invoice; a consumer
     # (a residential renter, a private client) only the legal interest. A CIF implies business.
     is_business: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -63,6 +63,9 @@ class Workspace(Base):
     entity_kind: Mapped[str] = mapped_column(String(8), default="", server_default="")
     iban: Mapped[str] = mapped_column(String(34), default="", server_default="")  # compact
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Who signs the letters ("Fdo.: Ana Pérez, abogada"); "" falls back to the owner's name.
+    signatory_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    signatory_role: Mapped[str] = mapped_column(String(80), default="", server_default="")
     # Set while the workspace holds a valid "Protegido por Amparo" badge (the badge issue).
     is_protected: Mapped[bool] = mapped_column(default=False, server_default=false())
 

@@ -201,6 +201,86 @@ def test_a_letter_greets_its_recipient_prints_their_address_and_is_signed_by_a_p
         assert "Fdo.: Ana Pérez En nombre de Pisos Rosa" in text
 
 
+def test_a_person_with_a_form_of_address_is_greeted_by_it_in_their_language(
+    app, landlord, make_case
+):
+    from tenants import db
+    from tenants.clock import today_in_spain
+    from tenants.models import Party
+
+    data = make_case(landlord.id, renter="Sofia Rossi")
+    today = today_in_spain()
+
+    [letter] = in_tenant(app, landlord.id, lambda: record(data.case_id, "claim_1"))
+
+    def write(form: str | None, name: str = "Sofia Rossi") -> list[str]:
+        party = db.session.get(Party, data.renter_id)
+        party.form_of_address, party.name = form, name
+        db.session.flush()
+        return [text_of(letter, today, "es"), text_of(letter, today, "en")]
+
+    es, en = in_tenant(app, landlord.id, lambda: write("sra"))
+    assert "Estimada Sra. Rossi:" in es and "Estimado/a" not in es
+    assert "Dear Ms Rossi," in en
+    # A Spanish name of three words: both surnames.
+    es, en = in_tenant(app, landlord.id, lambda: write("sr", "Marcos Gómez Ruiz"))
+    assert "Estimado Sr. Gómez Ruiz:" in es and "Dear Mr Gómez Ruiz," in en
+    # Not said: named in full, as before.
+    es, en = in_tenant(app, landlord.id, lambda: write(None))
+    assert "Estimado/a Sofia Rossi:" in es and "Dear Sofia Rossi," in en
+
+
+def test_the_letters_are_signed_by_whom_the_letterhead_names(
+    app, landlord, make_case, rows, message
+):
+    from tenants.clock import today_in_spain
+    from tests.collections.test_ladder_ui import LETTERHEAD, letterhead
+    from tests.rentals.test_properties_ui import field_error
+
+    data = make_case(landlord.id)
+    today = today_in_spain()
+    fields = letterhead(signatory_name="Ana Pérez Gil", signatory_role="abogada", iban="")
+
+    def saved() -> dict:
+        [ws] = rows(
+            "SELECT signatory_name, signatory_role FROM workspaces WHERE id = :id", id=landlord.id
+        )
+        return ws
+
+    # Bad input first: refused with a message next to the field, and nothing changes.
+    one_line = "Escríbelo en una sola línea"
+    for field, value, error in (
+        ("signatory_name", "Ana Pérez\nGil", one_line),
+        ("signatory_name", "A" * 121, "120"),
+        ("signatory_role", "abogada\tsocia", one_line),
+        ("signatory_role", "a" * 81, "80"),
+    ):
+        response = landlord.post(
+            LETTERHEAD,
+            {**fields, field: value},
+            page=LETTERHEAD,
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422
+        assert error in field_error(response.get_data(as_text=True), field)
+        assert saved() == {"signatory_name": "", "signatory_role": ""}
+
+    response = landlord.post(
+        LETTERHEAD, fields, page=LETTERHEAD, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert saved() == {"signatory_name": "Ana Pérez Gil", "signatory_role": "abogada"}
+    assert 'value="Ana Pérez Gil"' in landlord.page(LETTERHEAD)
+
+    def write() -> list[str]:
+        [letter] = record(data.case_id, "claim_1")
+        return [text_of(letter, today, "es"), text_of(letter, today, "en")]
+
+    es, en = in_tenant(app, landlord.id, write)
+    assert "Fdo.: Ana Pérez Gil, abogada En nombre de Rosa Vidal Pons" in es
+    assert "Signed: Ana Pérez Gil, abogada On behalf of Rosa Vidal Pons" in en
+
+
 def test_a_company_is_greeted_as_one(app, create_workspace):
     from tenants.clock import today_in_spain
     from tenants.services.collections import cases

@@ -117,6 +117,36 @@ def test_a_landlord_edits_a_party(landlord, rows):
     assert "marta@example.com" in landlord.client.get(detail).get_data(as_text=True)
 
 
+def test_the_party_form_saves_how_a_person_is_addressed(landlord, rows):
+    party_id = add_party(landlord, **MARTA, form_of_address="sra")
+    detail = f"/w/{landlord.slug}/parties/{party_id}"
+    assert rows("SELECT form_of_address FROM parties") == [{"form_of_address": "sra"}]
+    assert '<option selected value="sra">' in landlord.client.get(detail).get_data(as_text=True)
+
+    # Left unsaid again, and never kept for a company.
+    assert submit(landlord, detail, {**MARTA, "form_of_address": ""}).status_code == 302
+    assert rows("SELECT form_of_address FROM parties") == [{"form_of_address": None}]
+    add_party(
+        landlord,
+        kind="company",
+        name="Talleres Norte SL",
+        tax_id="B12345674",
+        form_of_address="sr",
+    )
+    assert rows("SELECT form_of_address FROM parties WHERE kind = 'company'") == [
+        {"form_of_address": None}
+    ]
+
+
+def test_a_form_of_address_not_offered_is_refused(landlord, rows, message):
+    response = new_party(landlord, **MARTA, form_of_address="dr")
+    assert response.status_code == 422
+    assert message("choice_invalid") in field_error(
+        response.get_data(as_text=True), "form_of_address"
+    )
+    assert count(rows, "parties") == 0
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 

@@ -138,6 +138,16 @@ class LetterheadForm(FlaskForm):
         validators=[Length(max=42)],
         description=_l("Printed on the letters with a payment QR code."),
     )
+    signatory_name = StringField(
+        _l("Who signs the letters"),
+        validators=[Length(max=120), OneLine()],
+        description=_l("Their name, printed after «Fdo.:». Left empty, the owner's name."),
+    )
+    signatory_role = StringField(
+        _l("Their role"),
+        validators=[Length(max=80), OneLine()],
+        description=_l("For example: abogada, administrador, gerente."),
+    )
     logo = FileField(_l("Logo (PNG or JPEG, at most 1 MB)"))
     remove_logo = BooleanField(_l("Remove the logo"))
     password = PasswordField(
@@ -270,6 +280,8 @@ def _letterhead_form() -> LetterheadForm:
             "contact_email": ws.contact_email,
             "phone": ws.phone,
             "iban": ws.iban,
+            "signatory_name": ws.signatory_name,
+            "signatory_role": ws.signatory_role,
         },
     )
 
@@ -301,6 +313,8 @@ def letterhead_settings():
                 contact_email=form.contact_email.data,
                 phone=form.phone.data,
                 iban=form.iban.data,
+                signatory_name=form.signatory_name.data or "",
+                signatory_role=form.signatory_role.data or "",
             )
             if content:  # stored only once everything else is right
                 logo_sha256 = _store().put(content)

@@ -74,6 +74,17 @@ class PartyForm(FlaskForm):
         default="es",
         validate_choice=False,
     )
+    form_of_address = SelectField(
+        _l("Form of address"),
+        choices=[
+            SelectChoice("", _l("— not said (named in full)")),
+            SelectChoice("sr", _l("Sr. (Mr)")),
+            SelectChoice("sra", _l("Sra. (Ms)")),
+        ],
+        default="",
+        validate_choice=False,
+        description=_l("For a person: letters greet them «Estimada Sra. Gómez Ruiz:»."),
+    )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
 
 

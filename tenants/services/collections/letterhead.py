@@ -17,6 +17,7 @@ from tenants.models import User, Workspace
 from tenants.services.errors import ServiceError
 from tenants.services.rentals.parties import check_tax_id
 from tenants.services.rentals.properties import normalise_province
+from tenants.text import breaks_lines
 
 # Who the creditor is in law ("" while not said): a natural or a legal person.
 ENTITY_KINDS = ("", "person", "company")
@@ -31,6 +32,8 @@ LIMITS = {
     "contact_email": 254,
     "phone": 32,
 }
+# Who signs the letters: "Fdo.: Ana Pérez Gil, abogada" (the columns' lengths).
+SIGNATORY_LIMITS = {"signatory_name": 120, "signatory_role": 80}
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def update_letterhead(
     iban: str,
     logo_sha256: str | None = None,
     entity_kind: str | None = None,
+    signatory_name: str | None = None,
+    signatory_role: str | None = None,
 ) -> PayeeChange | None:
     """Replace the letterhead. `logo_sha256` (a stored DocumentStore document already checked
     with `check_logo`) replaces the logo when given; None keeps the current one.
@@ -83,7 +88,10 @@ def update_letterhead(
     lease's additional guarantee is capped (docs/law.md#lau-36-5-guarantees).
 
     The IBAN is where debtors' money goes: only the owner changes it, with their password
-    typed again, and the change goes on the activity log (masked). Returns the change then."""
+    typed again, and the change goes on the activity log (masked). Returns the change then.
+
+    `signatory_name` and `signatory_role` say who signs the letters ("Fdo.: Ana Pérez,
+    abogada"); "" for both signs with the owner's name, as before; None keeps them."""
     from tenants.services.platform.accounts import (  # accounts imports workspaces
         check_password,
         normalise_email,
@@ -103,6 +111,19 @@ def update_letterhead(
     for field, limit in LIMITS.items():
         if len(values[field]) > limit:
             raise ServiceError("too_long", field, max=limit)
+    signatory = {
+        field: (value or "").strip()
+        for field, value in (
+            ("signatory_name", signatory_name),
+            ("signatory_role", signatory_role),
+        )
+        if value is not None
+    }
+    for field, value in signatory.items():
+        if breaks_lines(value):
+            raise ServiceError("one_line", field)
+        if len(value) > SIGNATORY_LIMITS[field]:
+            raise ServiceError("too_long", field, max=SIGNATORY_LIMITS[field])
     if not values["legal_name"]:
         raise ServiceError("required", "legal_name")
     compact_tax_id, _kind = check_tax_id(tax_id)
@@ -130,7 +151,7 @@ def update_letterhead(
         record_activity(
             actor, "payee.changed", old=mask_iban(change.old), new=mask_iban(change.new)
         )
-    for field, value in values.items():
+    for field, value in {**values, **signatory}.items():
         setattr(workspace, field, value)
     workspace.tax_id = compact_tax_id or ""
     workspace.province = province

@@ -13,6 +13,8 @@ from tenants.models.parties import PARTY_KINDS
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.rentals.properties import check_postal_code, normalise_province
 
+# How a person is greeted on letters: "sr" (Sr. / Mr), "sra" (Sra. / Ms); "" or None not said.
+FORMS_OF_ADDRESS = ("sr", "sra")
 PARTY_FIELDS = (
     "kind",
     "name",
@@ -24,6 +26,7 @@ PARTY_FIELDS = (
     "city",
     "province",
     "language",
+    "form_of_address",
     "notes",
     "is_business",
 )
@@ -89,6 +92,10 @@ def _clean(fields: dict) -> dict:
         data["is_business"] = True  # …and a company is a business debtor (Ley 3/2004)
     if data.get("email"):
         data["email"] = normalise_email(data["email"])
+    if data.get("form_of_address") and data["form_of_address"] not in FORMS_OF_ADDRESS:
+        raise ServiceError("choice_invalid", "form_of_address")
+    if data.get("kind") == "company" and "form_of_address" in data:
+        data["form_of_address"] = ""  # a company is greeted "Muy señores nuestros"
     if "language" in data and data["language"] not in ("es", "en"):
         data["language"] = "es"
     return {

@@ -52,6 +52,11 @@ ACTIONS: dict[str, Action] = {
     "ladder.edit": _action(CREDITORS, "owner"),
     "members.manage": _action(EVERY_KIND, "owner", "partner"),
     "tokens.manage": _action(CREDITORS, "owner"),
+    # Issue 12: the debtor portal, instalment plans, Stripe and the plan.
+    "portal.manage": _action(CREDITORS, "owner", "manager"),  # revoke / renew a portal link
+    "instalments.decide": _action(CREDITORS, "owner", "manager"),  # accept, reject, offer
+    "stripe_account.manage": _action(CREDITORS, "owner"),  # Connect onboarding, platform fee
+    "plan.manage": _action(CREDITORS, "owner"),  # subscribe, change plan, Customer Portal
 }
 
 

@@ -1,0 +1,22 @@
+"""Debtor portal: token revocation and expiry, what debtors tell (reasons, promises, attachments) (issue 12)
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-03 18:20:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade(app_role: str = "") -> None:
+    pass
+
+
+def downgrade(app_role: str = "") -> None:
+    pass

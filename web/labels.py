@@ -203,4 +203,8 @@ ACTION_LABELS = {
     "ladder.edit": _l("Change the ladder and which letters wait for approval"),
     "members.manage": _l("Invite, remove and change members"),
     "tokens.manage": _l("Create and revoke API tokens"),
+    "portal.manage": _l("Revoke a debtor's portal link and issue a new one"),
+    "instalments.decide": _l("Accept, reject or offer instalment plans"),
+    "stripe_account.manage": _l("Connect the Stripe account card payments go to"),
+    "plan.manage": _l("Choose the plan and manage the subscription"),
 }

@@ -7,8 +7,6 @@ around every test, so a server shared between tests would see its data vanish.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port, settings_env
+from tests.conftest import _free_port, settings_env
+from tests.jobs.processes import start_process, stop_process
 
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 20  # seconds for gunicorn to answer /healthz
-STOP_TIMEOUT = 10  # seconds for a graceful stop before SIGKILL
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -77,35 +75,6 @@ def _no_control_socket() -> list[str]:
     return ["--no-control-socket"] if "--no-control-socket" in flags else []
 
 
-def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:  # a file, not a pipe: nobody reads it while the test runs
-        return subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Ask the process to stop (SIGTERM: gunicorn and RQ shut down gracefully), wait, then
-    SIGKILL its whole process group so no gunicorn worker or RQ work horse outlives it."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the group is ours: start_new_session=True
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=STOP_TIMEOUT)
-
-
 def _wait_healthy(url: str, procs: list[subprocess.Popen], live: LiveServer) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     last_error = ""
@@ -132,7 +101,7 @@ def live_server(settings, tmp_path) -> LiveServer:
     url = f"http://127.0.0.1:{port}"
     env = settings_env({**settings, "BASE_URL": url})
     env["PYTHONUNBUFFERED"] = "1"
-    server = _start(
+    server = start_process(
         [
             str(BIN / "gunicorn"),
             "--bind",
@@ -149,14 +118,14 @@ def live_server(settings, tmp_path) -> LiveServer:
         env,
         tmp_path / "server.log",
     )
-    worker = _start([sys.executable, "-m", "flask", "worker"], env, tmp_path / "worker.log")
+    worker = start_process([sys.executable, "-m", "flask", "worker"], env, tmp_path / "worker.log")
     live = LiveServer(url=url, server=server, worker=worker, logs=tmp_path)
     try:
         _wait_healthy(url, [server, worker], live)
         yield live
     finally:
-        _stop(worker)
-        _stop(server)
+        stop_process(worker)
+        stop_process(server)
 
 
 @pytest.fixture

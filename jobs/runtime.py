@@ -57,8 +57,8 @@ class TryAgain(Exception):
 
 def classify(exc: BaseException) -> tuple[str, dict, bool]:
     """(message code, its parameters, worth another try) for an error that ended a try."""
-    if isinstance(exc, ServiceError):
-        return exc.code, exc.params, False
+    if isinstance(exc, ServiceError):  # worth another try only when it says so (Stripe down)
+        return exc.code, exc.params, getattr(exc, "retryable", False)
     if isinstance(exc, TryAgain):
         return exc.code, exc.params, True
     if isinstance(exc, JobTimeoutException):

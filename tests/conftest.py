@@ -26,6 +26,8 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 from sqlalchemy import create_engine, text
 
+from tests import stripe_fake
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 PG_ADMIN = os.environ.get("AMPARO_TEST_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres")
@@ -219,6 +221,9 @@ def settings(database_url, smtp_server, tmp_root) -> dict:
         "JOB_RETRY_INTERVALS": "0",
         "DOCUMENTS_DIR": str(tmp_root / "documents"),
         "LOG_LEVEL": "WARNING",
+        "STRIPE_SECRET_KEY": stripe_fake.SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": stripe_fake.PLATFORM_SECRET,
+        "STRIPE_CONNECT_WEBHOOK_SECRET": stripe_fake.CONNECT_SECRET,
     }
 
 
@@ -430,6 +435,30 @@ def two_tenants(app, create_workspace):
         login(c, email)
         tenants.append(Tenant(workspace_id, slug, email, c))
     return tenants
+
+
+# --- Stripe (a fake of its API: tests/stripe_fake.py) -------------------------------------------
+
+
+@pytest.fixture
+def signed_event():
+    """Deliver a webhook event to the app as Stripe would: `signed_event(client, event_dict,
+    secret=..., timestamp=...)` POSTs it to /stripe/webhook, signed (the platform's secret
+    unless told), and returns the response. Events are made with stripe_fake.event(...)."""
+
+    def send(client, event: dict, *, secret: str | None = None, timestamp: int | None = None):
+        if secret is None:
+            account = event.get("account")
+            secret = stripe_fake.CONNECT_SECRET if account else stripe_fake.PLATFORM_SECRET
+        payload = stripe_fake.encode(event)
+        return client.post(
+            "/stripe/webhook",
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": stripe_fake.signature(payload, secret, timestamp)},
+        )
+
+    return send
 
 
 # --- workers ----------------------------------------------------------------------------------

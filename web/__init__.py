@@ -19,6 +19,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)  # seven INFO lines per page
 
     db.init_engine(app.config["DATABASE_URL"], app_role=app.config["DB_APP_ROLE"] or None)
+    from tenants.services.billing import stripe_api
+
+    stripe_api.configure(
+        app.config["STRIPE_SECRET_KEY"],
+        app.config["STRIPE_API_BASE"],
+        webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"],
+        connect_webhook_secret=app.config["STRIPE_CONNECT_WEBHOOK_SECRET"],
+        platform_fee_percent=app.config["STRIPE_PLATFORM_FEE_PERCENT"],
+    )
     import jobs.enqueue  # noqa: F401 - the after-commit hook
     import tenants.models  # noqa: F401 - every table on the metadata
     from web import errors, i18n, security, text_input, transaction
@@ -43,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.auth import bp as auth_bp
     from web.home import bp as home_bp
     from web.portal import bp as portal_bp
+    from web.stripe_webhook import bp as stripe_webhook_bp
     from web.workspaces import bp as workspaces_bp
 
     app.register_blueprint(home_bp)
@@ -51,7 +61,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(stripe_webhook_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(stripe_webhook_bp)
+    from web.stripe_webhook import Sessions
+
+    app.session_interface = Sessions()
     if app.config["DEV_MAILBOX"]:
         from web.devmail import bp as devmail_bp
 

@@ -59,6 +59,13 @@ def defaults(instance_path: str) -> dict:
         "OUTBOX_REDRIVE_EVERY": 60,
         # How often an idle worker wakes to check on Redis and on its scheduler process.
         "WORKER_CHECK_SECONDS": 20,
+        # Stripe (tenants/services/billing/stripe_api.py). The dev defaults reach nothing real:
+        # tests point STRIPE_API_BASE at their fake (tests/stripe_fake.py).
+        "STRIPE_SECRET_KEY": "sk_test_amparo_dev",
+        "STRIPE_API_BASE": "https://api.stripe.com",
+        "STRIPE_WEBHOOK_SECRET": "whsec_dev_platform",  # signs the platform's events
+        "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_dev_connect",  # signs the Connect accounts'
+        "STRIPE_PLATFORM_FEE_PERCENT": "0",  # the platform's fee on each card payment, in %
         "DEMO_PASSWORD": "amparo-demo",
         "LOG_LEVEL": "INFO",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,

@@ -230,6 +230,16 @@ MESSAGES = {
     "lease_without_renter": _l("This lease has no renter to send the letter to."),
     "logo_not_image": _l("The logo must be a PNG or JPEG image."),
     "logo_too_large": _l("The logo is larger than %(kb)s KB."),
+    # Stripe (tenants/services/billing/stripe_api.py)
+    "stripe_unavailable": _l(
+        "The payment service (Stripe) cannot be reached right now. Try again in a few minutes: "
+        "nothing will be charged twice."
+    ),
+    "stripe_declined": _l("The card or the bank refused the payment. Try another card or account."),
+    "stripe_refused": _l(
+        "The payment service (Stripe) refused this operation. Try again later; if it keeps "
+        "happening, contact support."
+    ),
 }
 
 # Things the law would question: shown as warnings, they do not block the landlord.

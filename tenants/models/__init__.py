@@ -13,6 +13,7 @@ from tenants.models.outbox import OutboxItem
 from tenants.models.parties import Party
 from tenants.models.properties import Property, Unit
 from tenants.models.rates import InterestRate, RentIndexValue, RentUpdate
+from tenants.models.stripe_records import StripeEvent, StripeRequest
 from tenants.models.workspaces import (
     ApiToken,
     Invitation,
@@ -44,6 +45,8 @@ __all__ = [
     "Property",
     "RentIndexValue",
     "RentUpdate",
+    "StripeEvent",
+    "StripeRequest",
     "Unit",
     "ApiToken",
     "Email",

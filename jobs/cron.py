@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from jobs import collections, maintenance, rentals
+from jobs import collections, instalments, maintenance, rentals
 
 
 def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
@@ -28,3 +28,6 @@ def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
         maintenance.CRON,
         interval=collections.SWEEP_EVERY_SECONDS,
     )
+    # Instalment plans at 7:30 UTC (8:30 or 9:30 in Madrid): missed ones break (the ladder
+    # resumes), reminders 3 days before, the day's SEPA debits.
+    scheduler.register(instalments.fan_out_instalments, maintenance.CRON, cron="30 7 * * *")

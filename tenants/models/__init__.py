@@ -5,6 +5,7 @@ from tenants.models.activity import ActivityEvent
 from tenants.models.bank import BankLine, BankStatement
 from tenants.models.collections import Case, CaseEvent, Ladder, LadderStep, Letter
 from tenants.models.deposits import Deposit, DepositDeduction
+from tenants.models.instalments import Instalment, InstalmentPlan
 from tenants.models.jobs import JobRun
 from tenants.models.leases import Lease, LeaseExtra, LeaseParty
 from tenants.models.ledger import Allocation, Charge, ChargeLine, Payment
@@ -36,6 +37,8 @@ __all__ = [
     "ChargeLine",
     "Deposit",
     "DepositDeduction",
+    "Instalment",
+    "InstalmentPlan",
     "InterestRate",
     "Lease",
     "LeaseExtra",

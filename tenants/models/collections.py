@@ -36,7 +36,7 @@ STEP_KINDS = (
 CHANNELS = ("email", "postal", "certified")
 ANCHORS = ("due", "previous")
 CASE_STATUSES = ("open", "paused", "closed")
-PAUSE_REASONS = ("manual", "dispute", "promise")
+PAUSE_REASONS = ("manual", "dispute", "promise", "plan")  # plan: an accepted instalment plan
 # Letter life: rendering -> awaiting_approval? -> sending (email) / to_post (paper)
 #   -> sent / posted -> delivered (acknowledgement of receipt uploaded)
 # or failed / bounced / cancelled / skipped.

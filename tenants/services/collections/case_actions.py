@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tenants.db import session
 from tenants.models import Case, CaseEvent, Charge, Member, User
+from tenants.models.collections import PAUSE_REASONS
 from tenants.services.collections.cases import (
     action_time,
     cancel_unsent,
@@ -50,21 +51,23 @@ def pause_case(
     amount=None,
 ) -> Case:
     """Hold the ladder: `manual` (with an optional resume date), `dispute` (until someone
-    resolves it) or `promise` (the debtor promised to pay by `until`)."""
+    resolves it), `promise` (the debtor promised to pay by `until`) or `plan` (an accepted
+    instalment plan: it holds until the plan ends, and the plan's job resumes it)."""
     case = get_case(case_id)
     if case.status == "closed":
         raise ServiceError("case_closed")
     note = (note or "").strip()[:500]
-    if reason not in ("manual", "dispute", "promise"):
+    if reason not in PAUSE_REASONS:
         raise ServiceError("choice_invalid", "reason")
     if reason in ("manual", "dispute") and not note:
         raise ServiceError("required", "note")
-    until = _check_until(until, today, required=reason == "promise")
+    if reason != "plan":
+        until = _check_until(until, today, required=reason == "promise")
     promised = None
     if reason == "promise":
         promised = parse_amount(amount, "amount") if amount not in (None, "") else None
-    if reason == "dispute":
-        until = None  # a dispute holds until it is resolved
+    if reason in ("dispute", "plan"):
+        until = None  # held until it is resolved, or until the plan ends
     cancelled = cancel_unsent(case, reason)
     case.status = "paused"
     case.pause_reason = reason
@@ -79,7 +82,9 @@ def pause_case(
         case.next_action_at = None
     record_event(
         case,
-        {"manual": "paused", "dispute": "disputed", "promise": "promised"}[reason],
+        {"manual": "paused", "dispute": "disputed", "promise": "promised", "plan": "plan_paused"}[
+            reason
+        ],
         actor=actor,
         note=note,
         until=until,
@@ -97,6 +102,13 @@ def resume_case(case_id: int, *, actor: User | None, today: date, note: str = ""
     _resume(case, today, actor=actor, note=(note or "").strip()[:500])
     session.flush()
     return case
+
+
+def resume_after_plan(case: Case, today: date, *, kind: str) -> None:
+    """The case's instalment plan ended unpaid (`plan_broken`) or was cancelled: the ladder
+    climbs again from `today`. Nothing to do when something else holds or closed the case."""
+    if case.status == "paused" and case.pause_reason == "plan":
+        _resume(case, today, kind=kind)
 
 
 def _resume(case: Case, today: date, *, actor=None, note: str = "", kind: str = "resumed"):

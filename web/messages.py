@@ -240,6 +240,10 @@ MESSAGES = {
         "The payment service (Stripe) refused this operation. Try again later; if it keeps "
         "happening, contact support."
     ),
+    # Card payments (tenants/services/portal/card.py)
+    "card_unavailable": _l(
+        "Paying by card is not possible for this debt right now. You can pay by transfer."
+    ),
 }
 
 # Things the law would question: shown as warnings, they do not block the landlord.
@@ -377,6 +381,12 @@ ACTIVITY = {
     "member.grant_revoked": _l("no longer allows %(email)s to approve demands"),
     "ladder.changed": _l("changed the collection ladder and its approvals"),
     "payee.changed": _l("changed the IBAN debtors pay to from %(old)s to %(new)s"),
+    "stripe_account.created": _l("started setting up card payments with Stripe (%(account)s)"),
+    "stripe_account.pending": _l("the Stripe account %(account)s waits for the owner's details"),
+    "stripe_account.active": _l("the Stripe account %(account)s can now take card payments"),
+    "stripe_account.restricted": _l(
+        "Stripe restricted the account %(account)s: it needs more details"
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from tenants.models.accounts import User, UserSession
 from tenants.models.activity import ActivityEvent
 from tenants.models.bank import BankLine, BankStatement
+from tenants.models.card_payments import CardBooking, CardPayment, StripeAccount
 from tenants.models.collections import Case, CaseEvent, Ladder, LadderStep, Letter
 from tenants.models.deposits import Deposit, DepositDeduction
 from tenants.models.instalments import Instalment, InstalmentPlan
@@ -28,6 +29,9 @@ __all__ = [
     "Allocation",
     "BankLine",
     "BankStatement",
+    "CardBooking",
+    "CardPayment",
+    "StripeAccount",
     "Case",
     "CaseEvent",
     "Ladder",

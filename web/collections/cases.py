@@ -94,6 +94,24 @@ EVENT_TEXT = {
     "thanked": _l("Thank-you email sent to %(to)s."),
     "owner_changed": _l("The case is now followed by %(owner)s."),
     "owner_changed+nobody": _l("Nobody follows the case now."),
+    # Card payments on the portal (tenants/services/portal/card.py)
+    "card_paid": _l("The debtor paid %(amount)s by card on the portal."),
+    "card_failed": _l("A card payment of %(amount)s on the portal failed: %(error)s"),
+    "card_refunded": _l(
+        "%(amount)s of a card payment was refunded to the debtor. Owed now: %(balance)s."
+    ),
+    "card_chargeback": _l(
+        "The debtor's bank took back a card payment of %(amount)s (chargeback). Owed now: "
+        "%(balance)s."
+    ),
+    "card_chargeback_won": _l(
+        "The chargeback of %(amount)s was decided in your favour: the payment counts again. "
+        "Owed now: %(balance)s."
+    ),
+    "card_chargeback_lost": _l(
+        "The chargeback of %(amount)s was lost: the money stays with the debtor. Owed now: "
+        "%(balance)s."
+    ),
 }
 # Events that count something (the number in their detail's "charges"): singular or plural.
 COUNTED_EVENT_TEXT = {

@@ -62,6 +62,7 @@ from web.collections import bp as collections_bp  # noqa: E402 - nested like the
 from web.receivables import bp as receivables_bp  # noqa: E402 - nested like the rent book
 from web.rentals import bp as rentals_bp  # noqa: E402 - nested: /w/<slug>/… with its checks
 from web.workspaces import views  # noqa: E402, F401 - routes register on bp
+from web.workspaces import card_payments  # noqa: E402, F401 - Settings → Card payments
 
 bp.register_blueprint(rentals_bp)
 bp.register_blueprint(receivables_bp)

@@ -44,7 +44,10 @@ from tenants.services.billing import stripe_api
 Handler = Callable[[dict, "str | None"], None]
 
 # Dotted names of the modules whose handlers `receive` needs (imported on first use).
-HANDLER_MODULES: list[str] = []
+HANDLER_MODULES: list[str] = [
+    "tenants.services.billing.connect",  # card payments: the creditors' Connect accounts
+    "tenants.services.portal.card",  # card payments: Checkout, refunds, chargebacks
+]
 
 _handlers: dict[str, list[Handler]] = {}
 _loaded: set[str] = set()

@@ -226,9 +226,19 @@ def create_credit_note(invoice_id: int, *, number: str, issue_date: date, amount
 
 
 def record_invoice_payment(
-    invoice_id: int, *, received_on: date, amount, method: str = "transfer", reference: str = ""
+    invoice_id: int,
+    *,
+    received_on: date,
+    amount,
+    method: str = "transfer",
+    reference: str = "",
+    source: str = "manual",
+    tell_cases: bool = True,
 ) -> Payment:
-    """Money received for one invoice. More than it owes is refused: say which invoice."""
+    """Money received for one invoice. More than it owes is refused: say which invoice.
+
+    `tell_cases=False` leaves the collection case to the caller (several payments of one
+    sum, tenants/services/portal/payments.py)."""
     invoice = get_invoice(invoice_id)
     check_received_on(received_on)
     if method not in PAYMENT_METHODS:
@@ -243,12 +253,14 @@ def record_invoice_payment(
         currency=invoice.currency,
         method=method,
         reference=(reference or "").strip()[:140],
+        source=source,
     )
     payment.allocations.append(Allocation(charge_id=invoice.id, amount=value))
     invoice.paid += value
     session.add(payment)
     session.flush()
-    cases.refresh_after_payment(charge_ids=[invoice.id], received_on=received_on)
+    if tell_cases:
+        cases.refresh_after_payment(charge_ids=[invoice.id], received_on=received_on)
     return payment
 
 

@@ -53,8 +53,12 @@ def record_payment(
     method: str = "transfer",
     reference: str = "",
     source: str = "manual",
+    tell_cases: bool = True,
 ) -> Payment:
-    """Record money received for a lease and allocate it to the oldest open charges."""
+    """Record money received for a lease and allocate it to the oldest open charges.
+
+    `tell_cases=False` leaves the collection cases to the caller, who books several payments
+    of one sum (tenants/services/portal/payments.py) and tells them once."""
     lease = _lease(lease_id)
     check_received_on(received_on)
     # Rent is often paid at signing, before the lease starts; never before it was signed.
@@ -76,11 +80,11 @@ def record_payment(
     )
     session.add(payment)
     session.flush()
-    allocate(lease.id)
+    allocate(lease.id, tell_cases=tell_cases)
     return payment
 
 
-def allocate(lease_id: int) -> None:
+def allocate(lease_id: int, *, tell_cases: bool = True) -> None:
     """Spread unallocated money over open charges, oldest due date first."""
     charges = list(
         session.scalars(
@@ -113,8 +117,31 @@ def allocate(lease_id: int) -> None:
         if charge is None:
             break
     session.flush()
-    if touched:
+    if touched and tell_cases:
         _tell_cases(list(touched), max(touched.values()))
+
+
+def take_back(payment: Payment, amount: Decimal) -> list[int]:
+    """Money of `payment` went back to the payer (a card refund, a chargeback): it is no longer
+    received. It comes off the payment's unused credit first, then off the charges it paid,
+    the last paid first, so those are owed again. Returns their ids; the caller tells their
+    cases (they reopen). A payment taken back whole is left at 0 for the caller to delete."""
+    amount = min(money(Decimal(amount)), payment.amount)
+    from_charges = max(amount - max(payment.unallocated, ZERO), ZERO)
+    reopened = []
+    for allocation in sorted(payment.allocations, key=lambda a: a.id, reverse=True):
+        if from_charges <= 0:
+            break
+        share = min(from_charges, allocation.amount)
+        allocation.charge.paid -= share
+        allocation.amount -= share
+        from_charges -= share
+        reopened.append(allocation.charge_id)
+        if allocation.amount <= 0:
+            payment.allocations.remove(allocation)
+    payment.amount -= amount
+    session.flush()
+    return reopened
 
 
 def _tell_cases(charge_ids: list[int], received_on: date, reason: str = "paid") -> None:

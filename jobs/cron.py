@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from jobs import collections, instalments, maintenance, rentals
+from jobs import billing, collections, instalments, maintenance, rentals
 
 
 def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
@@ -27,6 +27,10 @@ def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
         collections.fan_out_collections,
         maintenance.CRON,
         interval=collections.SWEEP_EVERY_SECONDS,
+    )
+    # Plans: trials and grace periods that ended (tenants/services/billing/plans.py).
+    scheduler.register(
+        billing.expire_plans, maintenance.CRON, interval=billing.EXPIRE_EVERY_SECONDS
     )
     # Instalment plans at 7:30 UTC (8:30 or 9:30 in Madrid): missed ones break (the ladder
     # resumes), reminders 3 days before, the day's SEPA debits.

@@ -31,6 +31,7 @@ from tenants.models import (
     User,
     Workspace,
 )
+from tenants.services.billing import plans
 from tenants.services.collections import cases, claims, ladders
 from tenants.services.rentals import deposits
 from tenants.storage import DocumentStore
@@ -128,7 +129,8 @@ def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) 
         "email": workspace.contact_email,
         "phone": workspace.phone,
         "logo": logo,
-        "protected": bool(workspace.is_protected),
+        # The seal needs the plan's "badge" too (the badge issue calls plans.require("badge")).
+        "protected": bool(workspace.is_protected) and plans.has("badge"),
         "verify_url": None,  # the badge issue adds /verify/<token>
         "signatory": _signatory(workspace),
     }

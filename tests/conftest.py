@@ -133,6 +133,7 @@ def _empty_tables(engine) -> None:
             _migration("0002")._seed_rates()
             _migration("0004")._seed_rates()
             _migration("0011")._seed_rates()
+            _migration("0018")._seed_plans()
 
 
 def _migration(revision: str):

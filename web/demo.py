@@ -18,6 +18,7 @@ from stdnum.es import cif, dni
 from tenants.clock import today_in_spain
 from tenants.db import session, tenant_context
 from tenants.models import Charge, Lease, Party, Payment, Property, WorkspaceKind
+from tenants.services.billing import plans
 from tenants.services.platform import accounts
 from tenants.services.platform import workspaces as ws_service
 from tenants.services.receivables import invoices, payments
@@ -62,6 +63,7 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
         with tenant_context(workspace.id):
             if ws_service.membership(user.id) is None:
                 raise RuntimeError(f"{slug} exists but {email} is not a member")
+            plans.put_on("profesional", reason="demo")  # the demo shows every feature
             if kind == WorkspaceKind.LANDLORD:
                 seed_rent_book(today)
             elif kind == WorkspaceKind.BUSINESS:

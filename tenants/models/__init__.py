@@ -13,6 +13,7 @@ from tenants.models.ledger import Allocation, Charge, ChargeLine, Payment
 from tenants.models.mail import Email
 from tenants.models.outbox import OutboxItem
 from tenants.models.parties import Party
+from tenants.models.plans import Plan, Subscription
 from tenants.models.properties import Property, Unit
 from tenants.models.rates import InterestRate, RentIndexValue, RentUpdate
 from tenants.models.stripe_records import StripeEvent, StripeRequest
@@ -49,11 +50,13 @@ __all__ = [
     "LeaseParty",
     "Party",
     "Payment",
+    "Plan",
     "Property",
     "RentIndexValue",
     "RentUpdate",
     "StripeEvent",
     "StripeRequest",
+    "Subscription",
     "Unit",
     "ApiToken",
     "Email",

@@ -18,6 +18,7 @@ from tenants import permissions
 from tenants.db import session
 from tenants.models import Ladder, LadderStep, User
 from tenants.models.collections import ANCHORS, CHANNELS, STEP_KINDS
+from tenants.services.billing import plans
 from tenants.services.errors import ServiceError
 from tenants.services.platform.workspaces import record_activity
 
@@ -155,6 +156,11 @@ def update_ladder(
         if offset < previous:
             raise ServiceError("ladder_goes_back", f"{field}-delay_days")
         previous = offset
+        kept = step_at(ladder, index + 1)  # a step already there may stay, as it was
+        if kept is None or (kept.kind, kept.channel) != (step.kind, step.channel):
+            missing = plans.missing_for_step(step.kind, step.channel)
+            if missing is not None:
+                raise plans.PlanRequired(missing, plans.needed_for(missing))
     approvals_before = _approval_steps(ladder)
     ladder.name = name[:80]
     ladder.min_gap_days = min_gap_days

@@ -18,6 +18,7 @@ from tenants import outbox, permissions
 from tenants.clock import date_in_spain
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Case, Charge, Lease, LeaseParty, Letter, Party, User
+from tenants.services.billing import plans
 from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.values import check_day
@@ -46,6 +47,7 @@ def record_steps(batch: list[tuple[Case, object, list[Party]]]) -> list[Letter]:
     flushes, whatever the number of cases (the sweep's cost per case stays flat)."""
     planned = []  # (case, step, [(party, role, key)])
     for case, step, guarantors in batch:
+        plans.require_step(step.kind, step.channel)  # the sweep waits before; this is the wall
         recipients = [(case.party, None)] + [(g, "guarantor") for g in guarantors]
         planned.append(
             (
@@ -289,6 +291,8 @@ def approve(letter_id: int, actor: User, note: str = "") -> Letter:
     """Send a letter that waits for approval: the owner's, or a manager's they granted it to."""
     permissions.check(actor, "letters.approve")
     letter = _waiting(letter_id)
+    if letter.step_position is not None:  # a ladder letter the plan no longer allows waits
+        plans.require_step(letter.kind, letter.channel)
     now = utcnow()
     for one in [letter, *copies_of(letter)]:
         one.approved_by_id = actor.id

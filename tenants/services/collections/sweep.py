@@ -19,6 +19,7 @@ from tenants import outbox
 from tenants.clock import date_in_spain
 from tenants.db import across_tenants, current_tenant_id, session, utcnow
 from tenants.models import Case, Charge, LeaseParty, Letter, Party, Workspace
+from tenants.services.billing import plans
 from tenants.services.collections import case_actions, cases, ladders, letters
 
 BATCH = 500
@@ -33,6 +34,7 @@ class SweepResult:
     closed: int = 0
     escalations: int = 0
     requeued: int = 0
+    waiting_for_plan: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -42,6 +44,7 @@ class SweepResult:
             "closed": self.closed,
             "escalations": self.escalations,
             "requeued": self.requeued,
+            "waiting_for_plan": self.waiting_for_plan,
         }
 
 
@@ -121,6 +124,16 @@ def _step_cases(due: list[Case], today, result: SweepResult) -> None:
         step = ladders.step_at(ladder, case.stage + 1)
         if step is None:
             case.next_action_at = None
+            continue
+        missing = plans.missing_for_step(step.kind, step.channel)
+        if missing is not None:
+            # Not on this plan: the case waits (no letter, no proposal) until the plan allows
+            # it; a change of plan schedules it again (plans.change).
+            cases.record_event(
+                case, "needs_plan", step=step.kind, plan=plans.needed_for(missing)
+            )
+            case.next_action_at = None
+            result.waiting_for_plan += 1
             continue
         result.stepped += 1
         case.stage = step.position

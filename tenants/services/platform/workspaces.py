@@ -19,6 +19,7 @@ from tenants.models import (
     WorkspaceKind,
 )
 from tenants.models.workspaces import GRANTEE_ROLE, ROLES
+from tenants.services.billing import plans
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import secrets as sec
 
@@ -63,6 +64,7 @@ def create_workspace(
         session.add(Member(user_id=owner.id, role=ROLES[kind][0]))
         record_activity(owner, "workspace.created", name=workspace.name)
         session.flush()
+        plans.start_trial()  # 14 days of Profesional, then Gratis unless subscribed
     return workspace
 
 
@@ -157,6 +159,7 @@ def invite_member(workspace: Workspace, actor: User, email: str, role: str) -> I
     )
     if existing:
         raise ServiceError("already_member", "email")
+    plans.check_new_member()  # several members: the plan's "members"
     for open_invitation in session.scalars(
         select(Invitation).where(
             Invitation.email == email,

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql
 from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Charge, ChargeLine, Party
 from tenants.services import csv_files
+from tenants.services.billing import plans
 from tenants.services.csv_files import Headers, Row, RowError, Table, parse_amount, parse_date
 from tenants.services.errors import ServiceError
 from tenants.services.receivables.invoices import CURRENCIES
@@ -538,6 +539,7 @@ def import_invoices(
     result = ImportResult(total=len(rows))
     parties, result.clients_created = _ensure_clients(rows, tenant_id)
     existing = _existing_invoices({row.number for row in rows})
+    plans.check_limit("invoices", len({row.number for row in rows} - set(existing)))
     done = 0
     if progress:
         progress(done, len(rows))

@@ -18,6 +18,7 @@ from tenants.clock import date_in_spain, today_in_spain
 from tenants.db import session, utcnow
 from tenants.models import Allocation, Charge, ChargeLine, Party, Payment
 from tenants.models.ledger import PAYMENT_METHODS
+from tenants.services.billing import plans
 from tenants.services.collections import cases
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import check_received_on, parse_amount
@@ -91,6 +92,7 @@ def invoice_warnings(invoice: Charge) -> list[tuple[str, dict]]:
 
 def create_invoice(data: InvoiceInput) -> Charge:
     values = _check(data)
+    plans.check_limit("invoices")
     invoice = Charge(kind="invoice", **values)
     invoice.lines = [
         ChargeLine(

@@ -13,6 +13,7 @@ from tenants.db import session
 from tenants.models import Allocation, Charge, Deposit, Lease, LeaseExtra, LeaseParty
 from tenants.models.leases import EXTRA_KINDS, PAYMENT_METHODS, UPDATE_CLAUSES
 from tenants.models.properties import USES
+from tenants.services.billing import plans
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import allocate, parse_amount
 from tenants.services.rentals import deposits, periods
@@ -119,6 +120,7 @@ def create_lease(data: LeaseInput) -> Lease:
     other = _overlapping(unit.id, data.start_date, data.end_date)
     if other is not None:
         raise ServiceError("lease_overlap", "start_date", since=other.start_date)
+    plans.check_limit("leases")
     extras = []
     for kind, description, amount in data.extras:
         if kind not in EXTRA_KINDS:

@@ -96,7 +96,7 @@ def plan_email(tenant_id: int, plan_id: int, what: str, instalment_id: int | Non
     if what in TO_CREDITOR:
         link = (
             f"{str(current_app.config['BASE_URL']).rstrip('/')}/w/{workspace.slug}"
-            f"/collections/cases/{case.id}"
+            f"/cases/{case.id}"
         )
         for person in _creditor_people(case, workspace):
             email = compose_email(

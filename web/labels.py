@@ -20,6 +20,7 @@ PAUSE_REASON_LABELS = {
     "manual": _l("Paused"),
     "dispute": _l("Disputed"),
     "promise": _l("Promise to pay"),
+    "plan": _l("Instalment plan"),
 }
 CLOSED_REASON_LABELS = {
     "paid": _l("paid"),

@@ -240,6 +240,24 @@ MESSAGES = {
         "The payment service (Stripe) refused this operation. Try again later; if it keeps "
         "happening, contact support."
     ),
+    # Instalment plans (tenants/services/collections/instalments.py)
+    "instalments_count": _l("Choose between %(min)s and %(max)s instalments."),
+    "instalments_first_past": _l("The first instalment cannot be before today."),
+    "instalments_first_far": _l("The first instalment must be on %(latest)s at the latest."),
+    "instalments_sum": _l(
+        "%(count)s instalments of %(amount)s do not add up to the %(total)s owed: each should "
+        "be %(each)s (the last one takes the cents left)."
+    ),
+    "instalments_nothing_owed": _l("Nothing is owed: there is nothing to pay in instalments."),
+    "instalments_running": _l("An instalment plan is already running for this debt."),
+    "instalments_not_open": _l("This plan is no longer waiting for an answer."),
+    "instalments_not_running": _l("This plan is not running."),
+    "sepa_mandate_not_accepted": _l("To pay by direct debit, accept the mandate."),
+    "sepa_unavailable": _l(
+        "Direct debit is not available with this creditor yet: pay each instalment by card or "
+        "by transfer."
+    ),
+    "sepa_not_confirmed": _l("The bank did not confirm the direct debit. Check the IBAN."),
     # Card payments (tenants/services/portal/card.py)
     "card_unavailable": _l(
         "Paying by card is not possible for this debt right now. You can pay by transfer."

@@ -59,7 +59,7 @@ def test_the_amounts_add_up_to_what_is_owed_the_last_taking_the_cents(in_case):
     # A debtor's own amount is fine when it is the total divided by the count, to the cent.
     plan = propose(case, count=3, amount="566,67")
     assert plan.last_amount == Decimal("566.66")
-    error = refused("plan_sum", propose, case, count=3, amount="500")
+    error = refused("instalments_sum", propose, case, count=3, amount="500")
     assert error.field == "amount_each"
     assert error.params["each"] == Decimal("566.66")
     assert error.params["total"] == Decimal("1700.00")
@@ -67,13 +67,13 @@ def test_the_amounts_add_up_to_what_is_owed_the_last_taking_the_cents(in_case):
 
 def test_counts_and_dates_a_plan_may_have(in_case):
     case, _rosa = in_case
-    assert refused("plan_count_range", propose, case, count=1).field == "count"
-    assert refused("plan_count_range", propose, case, count=13).field == "count"
-    assert refused("plan_count_range", propose, case, count="tres").field == "count"
+    assert refused("instalments_count", propose, case, count=1).field == "count"
+    assert refused("instalments_count", propose, case, count=13).field == "count"
+    assert refused("instalments_count", propose, case, count="tres").field == "count"
     assert propose(case, count=12).count == 12
-    past = refused("plan_first_date_past", propose, case, first=days_from_today(-1))
+    past = refused("instalments_first_past", propose, case, first=days_from_today(-1))
     assert past.field == "first_due_on"
-    far = refused("plan_first_date_far", propose, case, first=days_from_today(61))
+    far = refused("instalments_first_far", propose, case, first=days_from_today(61))
     assert far.params["latest"] == days_from_today(60)
     assert propose(case, first=days_from_today(60)).first_due_on == days_from_today(60)
 
@@ -106,7 +106,7 @@ def test_accepting_builds_the_schedule_and_holds_the_ladder(in_case):
     kinds = [e.kind for e in cases.timeline(case.id)]
     assert {"plan_proposed", "plan_accepted", "plan_paused"} <= set(kinds)
     # While it runs, the debtor cannot propose another one.
-    refused("plan_running", propose, case)
+    refused("instalments_running", propose, case)
 
 
 def test_rejecting_needs_a_reason_the_debtor_sees(in_case):
@@ -129,7 +129,7 @@ def test_rejecting_needs_a_reason_the_debtor_sees(in_case):
     assert (plan.status, plan.reject_reason) == ("rejected", "Demasiado largo")
     assert case.status == "open"
     refused(
-        "plan_not_open",
+        "instalments_not_open",
         instalments.decide,
         plan.id,
         decision="accept",
@@ -157,7 +157,7 @@ def test_a_counter_proposal_is_accepted_by_the_debtor(in_case):
     assert (counter.status, counter.count, counter.counter_of_id) == ("offered", 2, plan.id)
     # The creditor cannot accept her own offer as if the debtor had proposed it.
     refused(
-        "plan_not_open",
+        "instalments_not_open",
         instalments.decide,
         counter.id,
         decision="accept",

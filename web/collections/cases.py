@@ -94,6 +94,39 @@ EVENT_TEXT = {
     "thanked": _l("Thank-you email sent to %(to)s."),
     "owner_changed": _l("The case is now followed by %(owner)s."),
     "owner_changed+nobody": _l("Nobody follows the case now."),
+    # Instalment plans (tenants/services/collections/instalments.py)
+    "plan_proposed": _l(
+        "The debtor proposes %(count)s instalments of %(amount)s from %(first_due_on)s "
+        "(the last one %(last)s)."
+    ),
+    "plan_offered": _l(
+        "Instalments offered to the debtor: %(count)s of %(amount)s from %(first_due_on)s "
+        "(the last one %(last)s)."
+    ),
+    "plan_countered": _l(
+        "Counter-proposal to the debtor: %(count)s instalments of %(amount)s from "
+        "%(first_due_on)s (the last one %(last)s)."
+    ),
+    "plan_rejected": _l("Instalment plan rejected: %(reason)s"),
+    "plan_accepted": _l(
+        "Instalment plan agreed: %(count)s instalments of %(amount)s from %(first_due_on)s."
+    ),
+    "plan_paused": _l("The letters wait while the instalment plan runs."),
+    "sepa_mandate": _l(
+        "The debtor signed a SEPA direct debit mandate (reference %(reference)s, account "
+        "ending in %(iban_last4)s)."
+    ),
+    "instalment_paid": _l("Instalment %(position)s paid: %(amount)s on %(received_on)s."),
+    "instalment_failed": _l(
+        "The direct debit of instalment %(position)s (%(amount)s) was returned unpaid."
+    ),
+    "plan_missed": _l(
+        "Instalment %(position)s (%(amount)s, due on %(due_on)s) was not paid: the plan is "
+        "broken."
+    ),
+    "plan_broken": _l("The letters resume: an instalment was missed."),
+    "plan_completed": _l("Every instalment of the plan is paid."),
+    "plan_ended": _l("The letters resume: the instalment plan has ended."),
     # Card payments on the portal (tenants/services/portal/card.py)
     "card_paid": _l("The debtor paid %(amount)s by card on the portal."),
     "card_failed": _l("A card payment of %(amount)s on the portal failed: %(error)s"),
@@ -129,7 +162,7 @@ COUNTED_EVENT_TEXT = {
         n,
     ),
 }
-DATE_DETAILS = ("until", "received_on", "posted_on", "delivered_on")
+DATE_DETAILS = ("until", "received_on", "posted_on", "delivered_on", "first_due_on", "due_on")
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -244,7 +277,7 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
     for name in DATE_DETAILS:
         if detail.get(name):
             params[name] = _date_text(detail[name])
-    for name in ("amount", "balance"):
+    for name in ("amount", "balance", "last"):
         if detail.get(name) not in (None, ""):
             params[name] = format_currency(detail[name], "EUR")
     if "step" in detail:

@@ -65,3 +65,4 @@ def open_case(token: str):
 
 from web.portal import page  # noqa: E402,F401 - the routes
 from web.portal import card  # noqa: E402,F401 - paying by card
+from web.portal import instalments  # noqa: E402,F401 - instalment plans

@@ -47,6 +47,7 @@ Handler = Callable[[dict, "str | None"], None]
 HANDLER_MODULES: list[str] = [
     "tenants.services.billing.connect",  # card payments: the creditors' Connect accounts
     "tenants.services.portal.card",  # card payments: Checkout, refunds, chargebacks
+    "tenants.services.collections.instalments",  # instalments: SEPA debits succeeded or failed
 ]
 
 _handlers: dict[str, list[Handler]] = {}

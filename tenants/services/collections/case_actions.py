@@ -99,6 +99,8 @@ def resume_case(case_id: int, *, actor: User | None, today: date, note: str = ""
     case = get_case(case_id)
     if case.status != "paused":
         raise ServiceError("case_not_paused")
+    if case.pause_reason == "plan":
+        raise ServiceError("instalments_running")  # the plan's end resumes it
     _resume(case, today, actor=actor, note=(note or "").strip()[:500])
     session.flush()
     return case

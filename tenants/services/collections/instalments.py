@@ -32,10 +32,11 @@ from sqlalchemy import select
 from stdnum import iban as iban_check
 
 from tenants import outbox
-from tenants.db import current_tenant_id, session, utcnow
-from tenants.models import Case, User, Workspace
+from tenants.db import current_tenant_id, session, tenant_context, utcnow
+from tenants.models import Case, User
 from tenants.models.instalments import LIVE_STATUSES, OPEN_STATUSES, Instalment, InstalmentPlan
 from tenants.permissions import check
+from tenants.services.billing import events, stripe_api
 from tenants.services.collections import case_actions, cases, claims
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.receivables.payments import parse_amount
@@ -48,7 +49,7 @@ CENT = Decimal("0.01")
 
 # The jobs that tell the other side (jobs/instalments.py), by outbox topic.
 PLAN_EMAIL = "jobs.instalments:plan_email"  # (tenant_id, plan_id, what)
-SEPA_SETTLE = "jobs.instalments:settle_charge"  # (tenant_id, instalment_id)
+SEPA_KIND = "instalment_sepa"  # metadata.amparo_kind of our SEPA objects at Stripe
 
 
 @dataclass(frozen=True)
@@ -115,21 +116,21 @@ def check_terms(case: Case, *, count, first_due_on, amount_each, today: date) ->
         raise ServiceError("case_closed")
     total = owed_today(case, today)
     if total <= 0:
-        raise ServiceError("plan_nothing_owed")
+        raise ServiceError("instalments_nothing_owed")
     try:
         count = int(count)
     except (TypeError, ValueError):
-        raise ServiceError("plan_count_range", "count", min=MIN_COUNT, max=MAX_COUNT) from None
+        raise ServiceError("instalments_count", "count", min=MIN_COUNT, max=MAX_COUNT) from None
     if not MIN_COUNT <= count <= MAX_COUNT:
-        raise ServiceError("plan_count_range", "count", min=MIN_COUNT, max=MAX_COUNT)
+        raise ServiceError("instalments_count", "count", min=MIN_COUNT, max=MAX_COUNT)
     if first_due_on is None:
         raise ServiceError("required", "first_due_on")
     check_day(first_due_on, "first_due_on")
     if first_due_on < today:
-        raise ServiceError("plan_first_date_past", "first_due_on")
+        raise ServiceError("instalments_first_past", "first_due_on")
     latest = today + timedelta(days=FIRST_DATE_HORIZON)
     if first_due_on > latest:
-        raise ServiceError("plan_first_date_far", "first_due_on", latest=latest)
+        raise ServiceError("instalments_first_far", "first_due_on", latest=latest)
     suggested = suggested_amount(total, count)
     if amount_each in (None, ""):
         amount = suggested
@@ -139,7 +140,12 @@ def check_terms(case: Case, *, count, first_due_on, amount_each, today: date) ->
     # The last one takes the cents: it may differ from the others by less than a cent a month.
     if last <= 0 or abs(last - amount) >= CENT * count:
         raise ServiceError(
-            "plan_sum", "amount_each", count=count, total=total, amount=amount, each=suggested
+            "instalments_sum",
+            "amount_each",
+            count=count,
+            total=total,
+            amount=amount,
+            each=suggested,
         )
     return Terms(count, first_due_on, amount, total)
 
@@ -191,7 +197,7 @@ def _new_plan(case: Case, terms: Terms, *, by: str, status: str, note: str = "",
 def _refuse_if_running(case: Case) -> None:
     running = live_plan(case.id)
     if running is not None and running.status == "accepted":
-        raise ServiceError("plan_running")
+        raise ServiceError("instalments_running")
 
 
 def _event(case: Case, kind: str, plan: InstalmentPlan, actor: User | None = None, **detail):
@@ -271,7 +277,7 @@ def decide(
     plan = get_plan(plan_id)
     case = cases.get_case(plan.case_id)
     if plan.status != "proposed":
-        raise ServiceError("plan_not_open")
+        raise ServiceError("instalments_not_open")
     if decision == "accept":
         _accept(plan, case, today, actor=actor)
     elif decision == "reject":
@@ -304,7 +310,7 @@ def accept_offer(case: Case, plan_id: int, *, today: date) -> InstalmentPlan:
     """The debtor accepts the creditor's offer (or counter-proposal) on the portal."""
     plan = get_plan(plan_id, case.id)
     if plan.status != "offered":
-        raise ServiceError("plan_not_open")
+        raise ServiceError("instalments_not_open")
     _accept(plan, case, today, actor=None)
     session.flush()
     return plan
@@ -314,7 +320,7 @@ def _accept(plan: InstalmentPlan, case: Case, today: date, *, actor: User | None
     if case.status == "closed":
         raise ServiceError("case_closed")
     if plan.first_due_on < today:
-        raise ServiceError("plan_first_date_past", "first_due_on")
+        raise ServiceError("instalments_first_past", "first_due_on")
     plan.status = "accepted"
     plan.decided_at = utcnow()
     plan.decided_by_id = actor.id if actor is not None else None
@@ -439,7 +445,7 @@ def _paid(row: Instalment, on: date, method: str) -> bool:
         plan.status = "completed"
         plan.ended_on = on
         cases.record_event(case, "plan_completed", plan=plan.id)
-        case_actions.resume_after_plan(case, on, kind="plan_completed")
+        case_actions.resume_after_plan(case, on, kind="plan_ended")
     session.flush()
     return True
 
@@ -467,13 +473,13 @@ def mandate_reference(plan: InstalmentPlan) -> str:
     return f"AMP-{plan.tenant_id}-{plan.case_id}-{plan.id}"
 
 
-def connect_account(workspace: Workspace) -> str | None:
-    """The creditor's Stripe Connect account the debits go to (card payments keep it)."""
-    for name in ("stripe_account_id", "stripe_account"):
-        value = getattr(workspace, name, None)
-        if value:
-            return value
-    return None
+def connect_account() -> str | None:
+    """The creditor's Stripe Connect account the debits go to, when it takes charges (card
+    payments onboard it: tenants/services/billing/connect.py)."""
+    from tenants.services.billing import connect
+
+    account = connect.charging_account()
+    return account.account_id if account is not None else None
 
 
 def save_sepa_mandate(
@@ -483,25 +489,21 @@ def save_sepa_mandate(
     PaymentMethod and a SetupIntent confirmed with the mandate (accepted online, from `ip`
     with `user_agent`) on the creditor's Connect account. From then on the plan's instalments
     are debited on their dates."""
-    from tenants.services.billing import stripe_api
-
     plan = get_plan(plan_id, case.id)
     if plan.status != "accepted":
-        raise ServiceError("plan_not_running")
+        raise ServiceError("instalments_not_running")
     name = " ".join((name or "").split())
     if not name:
         raise ServiceError("required", "name")
-    if len(name) > 120:
-        raise ServiceError("text_too_long", "name", max=120)
+    name = name[:120]  # the form says so first (Length(max=120))
     compact = iban_check.compact(iban or "")
     if not compact:
         raise ServiceError("required", "iban")
     if not iban_check.is_valid(compact):
         raise ServiceError("iban_invalid", "iban")
     if not accepted:
-        raise ServiceError("mandate_not_accepted", "accepted")
-    workspace = session.get(Workspace, case.tenant_id)
-    account = connect_account(workspace)
+        raise ServiceError("sepa_mandate_not_accepted", "accepted")
+    account = connect_account()
     if account is None:
         raise ServiceError("sepa_unavailable")
     reference = mandate_reference(plan)
@@ -512,6 +514,7 @@ def save_sepa_mandate(
         "case_id": str(case.id),
         "plan_id": str(plan.id),
         "mandate_reference": reference,
+        "amparo_kind": SEPA_KIND,
     }
     stripe = stripe_api.client().v1
     customer = stripe.customers.create(
@@ -597,8 +600,6 @@ def charge(instalment_id: int, today: date) -> str | None:
     idempotency key is stored (and committed) before the first attempt, so a retried job
     sends it again and Stripe answers with the first PaymentIntent. Returns the intent's
     status, or None when there is nothing to charge."""
-    from tenants.services.billing import stripe_api
-
     row = _lock(instalment_id)
     if row is None or row.status != "pending" or row.plan.status != "accepted":
         return None
@@ -628,6 +629,7 @@ def charge(instalment_id: int, today: date) -> str | None:
                     "case_id": str(plan.case_id),
                     "plan_id": str(plan.id),
                     "instalment_id": str(row.id),
+                    "amparo_kind": SEPA_KIND,
                 },
             },
             options=opts,
@@ -642,8 +644,6 @@ def charge(instalment_id: int, today: date) -> str | None:
 
 def settle(instalment_id: int, today: date | None = None) -> str | None:
     """Read a charged instalment's PaymentIntent as Stripe has it now, and apply it."""
-    from tenants.services.billing import stripe_api
-
     row = _lock(instalment_id)
     if row is None or not row.payment_intent_id:
         return None
@@ -659,27 +659,47 @@ def apply_intent(row: Instalment, intent, today: date | None = None) -> str:
     instalment failed (the plan breaks the day after its date). Twice or late: nothing more."""
     from tenants.clock import date_in_spain
 
+    data = intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
     today = today or date_in_spain(utcnow())
-    row.payment_intent_id = row.payment_intent_id or intent.id
-    status = intent.status
+    row.payment_intent_id = row.payment_intent_id or data["id"]
+    status = data.get("status")
     if status == "succeeded" and row.status != "paid":
         from tenants.services.portal.payments import pay_case
 
-        plan = row.plan
         pay_case(
-            plan.case_id,
+            row.plan.case_id,
             row.amount,
             received_on=min(today, date_in_spain(utcnow())),
             method="sepa_debit",
-            reference=intent.id,
+            reference=f"Stripe {data['id']}",
         )
         _paid(row, today, "sepa_debit")
     elif status in ("requires_payment_method", "canceled") and row.status == "pending":
-        error = getattr(intent, "last_payment_error", None) or {}
-        code = error.get("code") if hasattr(error, "get") else None
-        _failed(row, today, code or status)
+        error = data.get("last_payment_error") or {}
+        _failed(row, today, error.get("code") or status)
     session.flush()
     return status
+
+
+@events.handles("payment_intent.succeeded", "payment_intent.payment_failed")
+def _sepa_intent_changed(event: dict, account: str | None) -> None:
+    """A SEPA debit of an instalment succeeded or failed: read it as Stripe has it now and
+    apply it (once: the instalment's state and the intent's id are the keys)."""
+    metadata = event["data"]["object"].get("metadata") or {}
+    tenant_id = str(metadata.get("tenant_id", ""))
+    if metadata.get("amparo_kind") != SEPA_KIND or not tenant_id.isdigit():
+        return
+    intent = events.current(event)
+    with tenant_context(int(tenant_id)):
+        row = instalment_by_intent(intent["id"])
+        if row is None and str(metadata.get("instalment_id", "")).isdigit():
+            row = session.scalar(
+                select(Instalment)
+                .where(Instalment.id == int(metadata["instalment_id"]))
+                .with_for_update()
+            )
+        if row is not None and row.payment_intent_id in (None, intent["id"]):
+            apply_intent(row, intent)
 
 
 def _failed(row: Instalment, today: date, why: str) -> None:

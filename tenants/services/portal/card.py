@@ -207,6 +207,7 @@ def _follow_stripe(row: CardPayment, on: date) -> None:
             method="card",
             reference=f"Stripe {row.payment_intent_id}",
         )
+        session.flush()
         row.bookings.extend(CardBooking(tenant_id=row.tenant_id, payment=p) for p in made)
     elif difference < 0:
         reopened = take_back_payments([b.payment for b in row.bookings], -difference)
@@ -258,6 +259,7 @@ def _settle(row: CardPayment, intent: dict) -> None:
             received_on=row.received_on,
             reference=f"Stripe {row.payment_intent_id}",
         )
+        session.flush()
 
 
 def _tenant_of(obj: dict) -> int | None:
@@ -275,7 +277,9 @@ def _row(*, session_id=None, payment_intent_id=None, purpose=None) -> CardPaymen
         (CardPayment.purpose, purpose),
     ):
         if value:
-            row = session.scalar(select(CardPayment).where(column == value).with_for_update())
+            row = session.scalar(
+                select(CardPayment).where(column == value).with_for_update(of=CardPayment)
+            )
             if row is not None:
                 return row
     return None
@@ -321,6 +325,7 @@ def _intent_changed(event: dict, account: str | None) -> None:
             row.status = "failed"
             error = (intent.get("last_payment_error") or {}).get("message") or ""
             _event_on_case(row, "card_failed", amount=row.amount, error=error[:300])
+            session.flush()  # inside the tenant: the request commits outside it
 
 
 def _id(value) -> str | None:
@@ -367,6 +372,7 @@ def _refunded(event: dict, account: str | None) -> None:
         on = today_in_spain()
         _follow_stripe(row, on)
         _event_on_case(row, "card_refunded", amount=more, balance=cases.case_balance(row.case_id))
+        session.flush()
 
 
 @events.handles(
@@ -400,3 +406,4 @@ def _disputed(event: dict, account: str | None) -> None:
             _event_on_case(row, "card_chargeback_won", amount=amount, balance=balance)
         elif status == "lost":
             _event_on_case(row, "card_chargeback_lost", amount=amount, balance=balance)
+        session.flush()

@@ -230,6 +230,10 @@ MESSAGES = {
     "lease_without_renter": _l("This lease has no renter to send the letter to."),
     "logo_not_image": _l("The logo must be a PNG or JPEG image."),
     "logo_too_large": _l("The logo is larger than %(kb)s KB."),
+    # Plans (tenants/services/billing/plans.py): `feature` and `plan` are put in words by
+    # web/plans.py (the plan's name is data, in the reader's language).
+    "plan_required": _l("%(feature)s needs the %(plan)s plan."),
+    "plan_no_customer": _l("There is no subscription to manage yet: subscribe to a plan first."),
     # Stripe (tenants/services/billing/stripe_api.py)
     "stripe_unavailable": _l(
         "The payment service (Stripe) cannot be reached right now. Try again in a few minutes: "
@@ -359,12 +363,26 @@ def warning_text(code: str, params: dict) -> str:
 
 def message_for(error: ServiceError) -> str:
     template = MESSAGES.get(error.code)
-    return str(template) % in_words(error.params) if template is not None else error.code
+    params = error.params
+    if error.code == "plan_required":
+        from web.plans import plan_words  # web.plans shows these messages too
+
+        params = plan_words(error.params)
+    return str(template) % in_words(params) if template is not None else error.code
+
+
+def _plan_page_instead(error: ServiceError) -> None:
+    """A refusal for the plan is not a form error: the 402 page names the plan (web/plans.py)."""
+    from tenants.services.billing.plans import PlanRequired
+
+    if isinstance(error, PlanRequired):
+        raise error
 
 
 def apply_to_form(form, error: ServiceError) -> None:
     """Show the error next to its field (or at the top of the form), and undo what the refused
     action wrote: the form comes back over the database as it was (web/transaction.py)."""
+    _plan_page_instead(error)
     refuse()
     show_on_form(form, error)
 
@@ -372,6 +390,7 @@ def apply_to_form(form, error: ServiceError) -> None:
 def flash_error(error: ServiceError) -> None:
     """Tell the person why the action was refused, on the page they are sent to; undo what it
     wrote (web/transaction.py)."""
+    _plan_page_instead(error)
     refuse()
     flash(message_for(error), "danger")
 
@@ -379,6 +398,7 @@ def flash_error(error: ServiceError) -> None:
 def show_on_form(form, error: ServiceError) -> None:
     """Only show the error: for a check made before anything was written, where a rollback
     would expire objects the page still needs."""
+    _plan_page_instead(error)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, message_for(error)]
@@ -399,6 +419,7 @@ ACTIVITY = {
     "member.grant_revoked": _l("no longer allows %(email)s to approve demands"),
     "ladder.changed": _l("changed the collection ladder and its approvals"),
     "payee.changed": _l("changed the IBAN debtors pay to from %(old)s to %(new)s"),
+    "plan.changed": _l("the plan is now %(plan)s (%(status)s)"),
     "stripe_account.created": _l("started setting up card payments with Stripe (%(account)s)"),
     "stripe_account.pending": _l("the Stripe account %(account)s waits for the owner's details"),
     "stripe_account.active": _l("the Stripe account %(account)s can now take card payments"),
@@ -412,7 +433,12 @@ def activity_label(event) -> str:
     template = ACTIVITY.get(event.action)
     if template is None:
         return event.action
+    detail = event.detail
+    if event.action == "plan.changed":
+        from web.plans import plan_words
+
+        detail = plan_words(detail)
     try:
-        return str(template) % event.detail
+        return str(template) % detail
     except (KeyError, TypeError):
         return event.action

@@ -7,14 +7,20 @@ for a logged-in person; another workspace's ids answer 404. The OpenAPI document
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, g, request
 from werkzeug.exceptions import HTTPException
 
 from tenants.db import reset_tenant, set_tenant
+from tenants.services.billing import plans
+from tenants.services.billing.plans import PlanRequired
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service
 from web.api.problems import ApiError, problem, service_problem
+from web.messages import message_for
 from web.permissions import kinds_of
+from web.plans import plan_name
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,6 +44,8 @@ def _authenticate():
     if workspace.kind not in kinds_of(request.endpoint or "", request.blueprints):
         # Invoices and clients exist only in a business workspace (web/permissions.py).
         return problem(404, "Not found", "This workspace has no such resource.")
+    if not plans.has("api"):  # the plan's "api" (tenants/services/billing/plans.py)
+        return _plan_problem(PlanRequired("api", plans.needed_for("api")))
     return None  # the token's last_used_at is committed with the request (web/transaction.py)
 
 
@@ -66,6 +74,16 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     return service_problem(exc)
+
+
+@bp.errorhandler(PlanRequired)
+def _plan_problem(exc: PlanRequired):
+    """402 with the plan it needs, by code and in words."""
+    response = problem(402, "Plan required", message_for(exc), kind="plan-required")
+    body = response.get_json()
+    body.update(feature=exc.feature, plan=exc.needed_plan, plan_name=plan_name(exc.needed_plan))
+    response.set_data(json.dumps(body))
+    return response
 
 
 @bp.errorhandler(NotFound)

@@ -91,6 +91,7 @@ EVENT_TEXT = {
     "escalation_proposed": _l(
         "The letters have not worked after %(days_late)s days: a lawyer is proposed."
     ),
+    "needs_plan": _l("Waiting: “%(step)s” needs the %(plan)s plan."),
     "thanked": _l("Thank-you email sent to %(to)s."),
     "owner_changed": _l("The case is now followed by %(owner)s."),
     "owner_changed+nobody": _l("Nobody follows the case now."),
@@ -287,6 +288,10 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
         params["step"] = STEP_LABELS.get(step, step) if isinstance(step, str) else step
     if "channel" in detail:
         params["channel"] = CHANNEL_LABELS.get(detail["channel"], detail["channel"])
+    if "plan" in detail:
+        from web.plans import plan_name  # web.plans registers on the workspace blueprint
+
+        params["plan"] = plan_name(detail["plan"])
     if event.kind == "closed":
         params["reason"] = CLOSED_REASON_LABELS.get(detail.get("reason"), detail.get("reason"))
     if event.kind == "letter_cancelled":

@@ -61,6 +61,7 @@ def _leave_workspace(exc):
 from web.collections import bp as collections_bp  # noqa: E402 - nested like the rent book
 from web.receivables import bp as receivables_bp  # noqa: E402 - nested like the rent book
 from web.rentals import bp as rentals_bp  # noqa: E402 - nested: /w/<slug>/… with its checks
+from web import plans  # noqa: E402, F401 - the plan page and the 402 page register on bp
 from web.workspaces import views  # noqa: E402, F401 - routes register on bp
 from web.workspaces import card_payments  # noqa: E402, F401 - Settings → Card payments
 

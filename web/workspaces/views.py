@@ -14,6 +14,7 @@ from jobs.invitations import deliver_invitations
 from tenants import db, permissions
 from tenants.clock import today_in_spain
 from tenants.models import JobRun, WorkspaceKind
+from tenants.services.billing.plans import PlanRequired
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform import workspaces as ws_service
 from tenants.services.receivables import business_dashboard
@@ -107,6 +108,8 @@ def invite():
             invitations.append(
                 ws_service.invite_member(g.workspace, current_user.user, address, form.role.data)
             )
+        except PlanRequired:
+            raise  # the 402 page names the plan with more members (web/plans.py)
         except ServiceError as error:
             transaction.refuse()  # all or nothing: one bad address invites no one
             form.emails.errors = [f"{address}: {message_for(error)}"]

@@ -45,6 +45,7 @@ Handler = Callable[[dict, "str | None"], None]
 
 # Dotted names of the modules whose handlers `receive` needs (imported on first use).
 HANDLER_MODULES: list[str] = [
+    "tenants.services.billing.subscriptions",  # plans: subscriptions and their invoices
     "tenants.services.billing.connect",  # card payments: the creditors' Connect accounts
     "tenants.services.portal.card",  # card payments: Checkout, refunds, chargebacks
     "tenants.services.collections.instalments",  # instalments: SEPA debits succeeded or failed

@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 from sqlalchemy import create_engine, text
 
-from tests import stripe_fake
+from tests import stripe_fake as fake_api
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -206,7 +206,7 @@ def inbox(smtp_server):
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, smtp_server, tmp_root) -> dict:
+def settings(database_url, smtp_server, tmp_root, stripe_server) -> dict:
     controller, _inbox = smtp_server
     return {
         "ENV": "test",
@@ -222,9 +222,10 @@ def settings(database_url, smtp_server, tmp_root) -> dict:
         "JOB_RETRY_INTERVALS": "0",
         "DOCUMENTS_DIR": str(tmp_root / "documents"),
         "LOG_LEVEL": "WARNING",
-        "STRIPE_SECRET_KEY": stripe_fake.SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": stripe_fake.PLATFORM_SECRET,
-        "STRIPE_CONNECT_WEBHOOK_SECRET": stripe_fake.CONNECT_SECRET,
+        "STRIPE_SECRET_KEY": fake_api.SECRET_KEY,
+        "STRIPE_API_BASE": stripe_server.url,
+        "STRIPE_WEBHOOK_SECRET": fake_api.PLATFORM_SECRET,
+        "STRIPE_CONNECT_WEBHOOK_SECRET": fake_api.CONNECT_SECRET,
     }
 
 
@@ -441,6 +442,29 @@ def two_tenants(app, create_workspace):
 # --- Stripe (a fake of its API: tests/stripe_fake.py) -------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def stripe_server():
+    """The fake of Stripe's API (tests/stripe_fake.py), at the settings' STRIPE_API_BASE. Its
+    idle thread is all a session that never calls Stripe pays: localstripe starts on the
+    first call that needs it."""
+    fake = fake_api.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stripe_fake(stripe_server):
+    """The fake, emptied for this test: `.url`, `.deliver_to(url_or_test_client)` (where it
+    POSTs the signed events of what happens; give a test client of its own, it is used from
+    the fake's threads), `.complete_checkout(session_id)`, `.onboard(account_id)`,
+    `.fail_next_payment()`, `.dispute(payment_intent_id)`, `.renew(subscription_id,
+    paid=False)`, `.set_state(id, **fields)`, `.wait_for(event_type, **fields)`, `.events`
+    sent, `.requests` the app made. The failing SEPA IBAN is stripe_fake.FAILING_IBAN."""
+    stripe_server.reset()
+    yield stripe_server
+    stripe_server.reset()
+
+
 @pytest.fixture
 def signed_event():
     """Deliver a webhook event to the app as Stripe would: `signed_event(client, event_dict,
@@ -450,13 +474,13 @@ def signed_event():
     def send(client, event: dict, *, secret: str | None = None, timestamp: int | None = None):
         if secret is None:
             account = event.get("account")
-            secret = stripe_fake.CONNECT_SECRET if account else stripe_fake.PLATFORM_SECRET
-        payload = stripe_fake.encode(event)
+            secret = fake_api.CONNECT_SECRET if account else fake_api.PLATFORM_SECRET
+        payload = fake_api.encode(event)
         return client.post(
             "/stripe/webhook",
             data=payload,
             content_type="application/json",
-            headers={"Stripe-Signature": stripe_fake.signature(payload, secret, timestamp)},
+            headers={"Stripe-Signature": fake_api.signature(payload, secret, timestamp)},
         )
 
     return send

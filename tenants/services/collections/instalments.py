@@ -205,7 +205,7 @@ def _event(case: Case, kind: str, plan: InstalmentPlan, actor: User | None = Non
         case,
         kind,
         actor=actor,
-        plan=plan.id,
+        plan_id=plan.id,
         count=plan.count,
         amount=plan.amount_each,
         last=plan.last_amount,
@@ -395,7 +395,7 @@ def _break(plan: InstalmentPlan, row: Instalment, today: date) -> None:
     cases.record_event(
         case,
         "plan_missed",
-        plan=plan.id,
+        plan_id=plan.id,
         position=row.position,
         due_on=row.due_on,
         amount=row.amount,
@@ -435,7 +435,7 @@ def _paid(row: Instalment, on: date, method: str) -> bool:
     cases.record_event(
         case,
         "instalment_paid",
-        plan=plan.id,
+        plan_id=plan.id,
         position=row.position,
         amount=row.amount,
         method=method,
@@ -444,7 +444,7 @@ def _paid(row: Instalment, on: date, method: str) -> bool:
     if all(i.status == "paid" for i in plan.instalments) and plan.status == "accepted":
         plan.status = "completed"
         plan.ended_on = on
-        cases.record_event(case, "plan_completed", plan=plan.id)
+        cases.record_event(case, "plan_completed", plan_id=plan.id)
         case_actions.resume_after_plan(case, on, kind="plan_ended")
     session.flush()
     return True
@@ -566,7 +566,7 @@ def save_sepa_mandate(
     plan.stripe_payment_method_id = method.id
     plan.stripe_setup_intent_id = setup.id
     cases.record_event(
-        case, "sepa_mandate", plan=plan.id, reference=reference, iban_last4=plan.iban_last4
+        case, "sepa_mandate", plan_id=plan.id, reference=reference, iban_last4=plan.iban_last4
     )
     session.flush()
     return plan
@@ -670,7 +670,7 @@ def apply_intent(row: Instalment, intent, today: date | None = None) -> str:
             row.plan.case_id,
             row.amount,
             received_on=min(today, date_in_spain(utcnow())),
-            method="sepa_debit",
+            method="direct_debit",
             reference=f"Stripe {data['id']}",
         )
         _paid(row, today, "sepa_debit")
@@ -710,7 +710,7 @@ def _failed(row: Instalment, today: date, why: str) -> None:
     cases.record_event(
         case,
         "instalment_failed",
-        plan=plan.id,
+        plan_id=plan.id,
         position=row.position,
         amount=row.amount,
         due_on=row.due_on,

@@ -21,8 +21,17 @@ REQUIRED_IN_PRODUCTION = (
     "BASE_URL",
     "MAIL_FROM",
     "SMTP_HOST",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_CONNECT_WEBHOOK_SECRET",
 )
 DEV_SECRET_KEY = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
+# Stripe's development defaults are public: a webhook secret anyone knows signs forged events.
+DEV_STRIPE = {
+    "STRIPE_SECRET_KEY": "sk_test_amparo_dev",
+    "STRIPE_WEBHOOK_SECRET": "whsec_dev_platform",
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_dev_connect",
+}
 
 
 class ConfigError(RuntimeError):
@@ -61,10 +70,8 @@ def defaults(instance_path: str) -> dict:
         "WORKER_CHECK_SECONDS": 20,
         # Stripe (tenants/services/billing/stripe_api.py). The dev defaults reach nothing real:
         # tests point STRIPE_API_BASE at their fake (tests/stripe_fake.py).
-        "STRIPE_SECRET_KEY": "sk_test_amparo_dev",
+        **DEV_STRIPE,
         "STRIPE_API_BASE": "https://api.stripe.com",
-        "STRIPE_WEBHOOK_SECRET": "whsec_dev_platform",  # signs the platform's events
-        "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_dev_connect",  # signs the Connect accounts'
         "STRIPE_PLATFORM_FEE_PERCENT": "0",  # the platform's fee on each card payment, in %
         "DEMO_PASSWORD": "amparo-demo",
         "LOG_LEVEL": "INFO",
@@ -88,6 +95,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
             if k not in given
             or not config.get(k)
             or (k == "SECRET_KEY" and config[k] == DEV_SECRET_KEY)
+            or config[k] == DEV_STRIPE.get(k)
         ]
         if missing:
             names = ", ".join(f"{ENV_PREFIX}_{k}" for k in missing)

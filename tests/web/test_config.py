@@ -24,6 +24,7 @@ def test_production_names_every_missing_setting():
     assert "cannot start in production" in message
     for name in ("AMPARO_SECRET_KEY", "AMPARO_DATABASE_URL", "AMPARO_BASE_URL", "AMPARO_SMTP_HOST"):
         assert name in message
+    assert "AMPARO_STRIPE_WEBHOOK_SECRET" in message
     assert "AMPARO_REDIS_URL" not in message  # it was given
 
 
@@ -36,10 +37,22 @@ def test_production_refuses_the_development_secret_key():
         "AMPARO_BASE_URL": "https://amparo.example",
         "AMPARO_MAIL_FROM": "Amparo <no-reply@amparo.example>",
         "AMPARO_SMTP_HOST": "smtp.amparo.example",
+        "AMPARO_STRIPE_SECRET_KEY": "sk_live_amparo",
+        "AMPARO_STRIPE_WEBHOOK_SECRET": "whsec_live_platform",
+        "AMPARO_STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_live_connect",
     }
     result = _start(env)
     assert result.returncode != 0
     assert "AMPARO_SECRET_KEY" in result.stderr
+    # Stripe's development secrets are public: refused too, each named.
+    dev_stripe = {**env, "AMPARO_SECRET_KEY": "a-real-secret"}
+    dev_stripe["AMPARO_STRIPE_WEBHOOK_SECRET"] = "whsec_dev_platform"
+    del dev_stripe["AMPARO_STRIPE_SECRET_KEY"]
+    result = _start(dev_stripe)
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "AMPARO_STRIPE_SECRET_KEY" in message and "AMPARO_STRIPE_WEBHOOK_SECRET" in message
+    assert "AMPARO_STRIPE_CONNECT_WEBHOOK_SECRET" not in message
     result = _start({**env, "AMPARO_SECRET_KEY": "a-real-secret"})
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout

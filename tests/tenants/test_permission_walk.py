@@ -35,6 +35,7 @@ WORKING = {
     "letterhead.edit",
 }
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
+OWNER |= {"stripe_account.manage"}  # the Stripe account card payments go to
 ALLOWED = {
     "owner": OWNER | {"tokens.manage"},
     "manager": WORKING,

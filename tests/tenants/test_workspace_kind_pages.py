@@ -32,6 +32,9 @@ OWN = {
         "ws.api_tokens",
         "ws.collections.ladder_settings",
         "ws.collections.letterhead_settings",
+        "ws.card_payments",
+        "ws.card_onboarding_return",
+        "ws.card_onboarding_refresh",
     },
 }
 OWN["business"] = (

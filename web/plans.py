@@ -190,3 +190,21 @@ def plan_portal():
         flash_error(error)
         return redirect(url_for("ws.plan"))
     return redirect(target, 303)
+
+
+@bp.app_context_processor
+def _plan_helpers():
+    return {"plan_needed": plan_needed}
+
+
+def plan_needed(what: str) -> str:
+    """For a gated button: the name of the plan `what` (a feature, or a limit already reached)
+    needs, or "" when the workspace's plan allows it."""
+    if getattr(g, "workspace", None) is None:
+        return ""
+    if what in plans.LIMITS:
+        limit = plans.limit_of(what)
+        if limit is None or plans.usage(what) < limit:
+            return ""
+        return plan_name(plans.needed_for_limit(what, limit + 1))
+    return "" if plans.has(what) else plan_name(plans.needed_for(what))

@@ -38,6 +38,7 @@ def test_the_11th_lease_on_gratis_gets_a_page_naming_protection_then_works_on_up
     book.run(lambda: [_lease(n) for n in range(10)])
     unit = book.unit(label="2º B", building="Calle Luna 1")
     renter = book.person("Marta Ruiz")
+    assert 'data-plan-needed="leases">Protection plan</span>' in book.page("/leases")  # the button
     assert_needs_plan(book.new_lease(unit, [renter]), "Protection", "More leases running")
     put_on(book, "proteccion")
     book.lease(unit, [renter])  # restored on upgrade
@@ -54,10 +55,12 @@ def test_ladder_steps_beyond_the_reminder_need_protection_at_the_route(book):
         token_from=book.path("/settings/ladder"),
     )
     assert_needs_plan(response, "Protection", "Paper letters (postal and certified)")
+    assert 'id="ladder-plan-note"' in book.page("/settings/ladder")
 
 
 def test_inviting_a_second_person_needs_profesional(book):
     put_on(book, "proteccion")
+    assert 'data-plan-needed="members">Professional plan</span>' in book.page("/members")
     response = post_form(
         book.client,
         book.path("/members"),

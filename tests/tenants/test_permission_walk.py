@@ -35,6 +35,7 @@ WORKING = {
     "letterhead.edit",
 }
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
+OWNER |= {"plan.manage"}  # subscribe to a plan, the Customer Portal
 OWNER |= {"stripe_account.manage"}  # the Stripe account card payments go to
 ALLOWED = {
     "owner": OWNER | {"tokens.manage"},

@@ -32,6 +32,8 @@ OWN = {
         "ws.api_tokens",
         "ws.collections.ladder_settings",
         "ws.collections.letterhead_settings",
+        "ws.plan",
+        "ws.plan_done",
         "ws.card_payments",
         "ws.card_onboarding_return",
         "ws.card_onboarding_refresh",

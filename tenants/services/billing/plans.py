@@ -319,6 +319,8 @@ def apply_stripe_subscription(obj: dict, now: datetime | None = None) -> bool:
     items = ((obj.get("items") or {}).get("data")) or []
     price = (items[0].get("price") or {}) if items else {}
     plan = plan_for_price(price.get("id") if isinstance(price, dict) else str(price or ""))
+    if plan is None and (obj.get("metadata") or {}).get("plan"):  # put there by our Checkout
+        plan = session.scalar(select(Plan).where(Plan.code == obj["metadata"]["plan"]))
     sub = _ensure()
     values = {
         "stripe_subscription_id": obj.get("id"),

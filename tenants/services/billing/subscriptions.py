@@ -62,7 +62,7 @@ def start_checkout(plan_code: str, *, email: str, success_url: str, cancel_url: 
             "mode": "subscription",
             "customer": customer,
             "client_reference_id": str(tenant_id),
-            "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
+            "line_items": [{"price_data": _price_data(plan), "quantity": 1}],
             "success_url": success_url,
             "cancel_url": cancel_url,
             "metadata": metadata,
@@ -74,6 +74,18 @@ def start_checkout(plan_code: str, *, email: str, success_url: str, cancel_url: 
         ),
     )
     return checkout.url
+
+
+def _price_data(plan) -> dict:
+    """The plan's price as the plans table says it (EUR a month, VAT not included): prices are
+    data, nothing to keep in step in Stripe's dashboard. A subscription changed in the Customer
+    Portal to a price configured there is matched by the plan's `stripe_price_id`."""
+    return {
+        "currency": "eur",
+        "unit_amount": int(plan.monthly_price * 100),
+        "recurring": {"interval": "month"},
+        "product_data": {"name": f"Amparo {plan.name_es}", "metadata": {"plan": plan.code}},
+    }
 
 
 def portal_url(*, return_url: str) -> str:

@@ -194,7 +194,24 @@ def plan_portal():
 
 @bp.app_context_processor
 def _plan_helpers():
-    return {"plan_needed": plan_needed}
+    return {"plan_needed": plan_needed, "case_waiting_for_plan": case_waiting_for_plan}
+
+
+def case_waiting_for_plan(case) -> str:
+    """The plan an open case waits for (its last step was refused by the sweep), or ""."""
+    from sqlalchemy import select
+
+    from tenants import db
+    from tenants.models import CaseEvent
+
+    if case.status != "open" or case.next_action_at is not None:
+        return ""
+    last = db.session.scalar(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc()).limit(1)
+    )
+    if last is None or last.kind != "needs_plan":
+        return ""
+    return plan_name((last.detail or {}).get("plan", ""))
 
 
 def plan_needed(what: str) -> str:

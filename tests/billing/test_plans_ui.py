@@ -141,3 +141,28 @@ def test_the_plan_page_counts_the_leases_against_gratis(book):
     html = book.page("/settings/plan")
     assert "Your plan: Free" in html
     assert "3 of 10" in html
+
+
+def test_a_case_waiting_for_the_plan_says_so_on_its_page(app, create_workspace, make_client, es):
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.services.billing import plans
+    from tenants.services.collections import sweep
+    from tests.billing.test_plans import _due_now
+    from tests.collections import conftest as collections_fixtures
+
+    workspace_id, slug = create_workspace()
+    data = collections_fixtures.make_case.__wrapped__(app)(workspace_id)
+    with app.app_context(), tenant_context(workspace_id):
+        plans.put_on("gratis", reason="test")
+        sweep.sweep(_due_now(data.case_id, 1))
+        db.session.commit()
+    client = make_client()
+    login(client)
+    html = page_text(client.get(f"/w/{slug}/cases/{data.case_id}"))
+    assert 'id="case-plan-wait"' in html
+    assert "el siguiente paso necesita el plan Protección" in html
+    assert (
+        "«Primera reclamación» necesita el plan Protección" in html
+        or "necesita el plan Protección." in html
+    )

@@ -203,6 +203,17 @@ def require_step(kind: str, channel: str) -> None:
         raise PlanRequired(missing, needed_for(missing))
 
 
+def step_checker():
+    """`missing_for_step` for many steps of one workspace at once (the sweep): the plan is
+    read once, not for every case."""
+    if not _has_plan():
+        return lambda kind, channel: None
+    features = set(plan_in_force().features or [])
+    return lambda kind, channel: next(
+        (f for f in step_features(kind, channel) if f not in features), None
+    )
+
+
 # --- changes ----------------------------------------------------------------------------------
 
 

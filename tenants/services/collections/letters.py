@@ -46,8 +46,11 @@ def record_steps(batch: list[tuple[Case, object, list[Party]]]) -> list[Letter]:
     """Letters for many cases' steps at once: one query for the keys already taken and two
     flushes, whatever the number of cases (the sweep's cost per case stays flat)."""
     planned = []  # (case, step, [(party, role, key)])
+    missing_for_step = plans.step_checker() if batch else None
     for case, step, guarantors in batch:
-        plans.require_step(step.kind, step.channel)  # the sweep waits before; this is the wall
+        missing = missing_for_step(step.kind, step.channel)  # the sweep waited; this is a wall
+        if missing is not None:
+            raise plans.PlanRequired(missing, plans.needed_for(missing))
         recipients = [(case.party, None)] + [(g, "guarantor") for g in guarantors]
         planned.append(
             (

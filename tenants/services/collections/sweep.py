@@ -107,6 +107,7 @@ def _step_cases(due: list[Case], today, result: SweepResult) -> None:
     for case in due:
         if case.status == "paused":
             case_actions.wake_paused(case, today)
+    missing_for_step = plans.step_checker()
     chased = cases.charges_of_cases([c.id for c in due], today)
     guarantors = _guarantors([c.id for c in due])
     to_write = []
@@ -125,7 +126,7 @@ def _step_cases(due: list[Case], today, result: SweepResult) -> None:
         if step is None:
             case.next_action_at = None
             continue
-        missing = plans.missing_for_step(step.kind, step.channel)
+        missing = missing_for_step(step.kind, step.channel)
         if missing is not None:
             # Not on this plan: the case waits (no letter, no proposal) until the plan allows
             # it; a change of plan schedules it again (plans.change).

@@ -156,7 +156,20 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
         today=today,
     )
     db.session.flush()
-    return {"case_id": case.id, "charge_id": charge.id, "letter_id": letter.id}
+    # The debtor's instalment proposal on the case (tenants/services/collections/instalments.py).
+    from datetime import timedelta
+
+    from tenants.services.collections import instalments
+
+    plan = instalments.propose(
+        case, count=3, first_due_on=today + timedelta(days=5), amount_each=None, today=today
+    )
+    return {
+        "case_id": case.id,
+        "charge_id": charge.id,
+        "letter_id": letter.id,
+        "plan_id": plan.id,
+    }
 
 
 @pytest.fixture

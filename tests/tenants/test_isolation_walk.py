@@ -30,6 +30,7 @@ ID_ARGUMENTS = {
     "case_id": "Case",
     "charge_id": "Charge",
     "letter_id": "Letter",
+    "plan_id": "InstalmentPlan",
 }
 # Query-string arguments that carry ids (e.g. /members?run=<id> shows a job's progress).
 ID_QUERY_ARGUMENTS = {"run": "run_id"}

@@ -34,6 +34,7 @@ WORKING = {
     "cases.work",
     "letterhead.edit",
 }
+WORKING |= {"instalments.decide"}  # accept, reject, counter or offer an instalment plan
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
 OWNER |= {"plan.manage"}  # subscribe to a plan, the Customer Portal
 OWNER |= {"stripe_account.manage"}  # the Stripe account card payments go to

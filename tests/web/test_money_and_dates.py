@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -267,6 +267,13 @@ def _landlord(w: World, rest: str) -> str:
     return f"/w/{w.landlord[1]}{rest}"
 
 
+def _portal_token(w: World) -> str:
+    from tenants import db
+    from tenants.models import Case
+
+    return w.run(w.landlord[0], lambda: db.session.get(Case, w.case.case_id).portal_token)
+
+
 def _business(w: World, rest: str) -> str:
     return f"/w/{w.business[1]}{rest}"
 
@@ -447,6 +454,30 @@ WEB_FORMS = [
         lambda w: {f"ack-{w.letter_id}-file": PDF},
         prefix=lambda w: f"ack-{w.letter_id}-",
         page=lambda w: _landlord(w, "/cases/to-post"),
+    ),
+    WebForm(
+        "web.collections.instalments.PlanForm",
+        "POST",
+        lambda w: _landlord(w, f"/cases/{w.case.case_id}/instalments/offer"),
+        lambda w: {
+            "offer-count": "3",
+            "offer-first_due_on": (date.today() + timedelta(days=5)).isoformat(),
+            "offer-amount_each": "",
+        },
+        prefix=lambda w: "offer-",
+        page=lambda w: _landlord(w, f"/cases/{w.case.case_id}"),
+    ),
+    WebForm(
+        "web.portal.instalments.ProposeForm",
+        "POST",
+        lambda w: f"/p/{_portal_token(w)}/instalments",
+        lambda w: {
+            "plan-count": "3",
+            "plan-first_due_on": (date.today() + timedelta(days=5)).isoformat(),
+            "plan-amount_each": "",
+        },
+        prefix=lambda w: "plan-",
+        page=lambda w: _landlord(w, f"/cases/{w.case.case_id}"),  # any page: no CSRF there
     ),
     WebForm(
         "web.admin.IndexValueForm",

@@ -33,6 +33,7 @@ OUTBOX_JOBS = {
     outbox.RENDER_LETTER: "jobs.letters:render_letter",
     outbox.DELIVER_LETTER: "jobs.letters:deliver_letter",
     outbox.THANK_DEBTOR: "jobs.letters:thank_debtor",
+    outbox.DEBTOR_TOLD: "jobs.portal:tell_owner",
 }
 
 

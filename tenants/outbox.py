@@ -19,6 +19,7 @@ PENDING = "amparo_outbox"
 RENDER_LETTER = "render_letter"  # (tenant_id, letter_id)
 DELIVER_LETTER = "deliver_letter"  # (tenant_id, letter_id)
 THANK_DEBTOR = "thank_debtor"  # (tenant_id, case_id, cycle)
+DEBTOR_TOLD = "debtor_told"  # (tenant_id, debtor_message_id): tell the case owner
 
 
 def request(topic: str, *args) -> OutboxItem:

@@ -62,6 +62,10 @@ def defaults(instance_path: str) -> dict:
         "JOB_RETRY_INTERVALS": "10,60,300",
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",  # failed log-ins per address and IP
         "LOGIN_IP_RATE_LIMIT": "20 per 15 minutes",  # failed log-ins per IP, any address
+        # The debtor portal: wrong links per IP (guessing), and how long a closed case's page
+        # stays open after it closed.
+        "PORTAL_RATE_LIMIT": "10 per minute",
+        "PORTAL_DAYS_AFTER_CLOSE": 90,
         # Outbox work not done this many seconds after its commit is enqueued again, checked
         # every OUTBOX_REDRIVE_EVERY seconds by cron (jobs/maintenance.py redrive_outbox).
         "OUTBOX_REDRIVE_AFTER": 120,

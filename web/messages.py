@@ -100,6 +100,10 @@ MESSAGES = {
     ),
     "attachment_not_pdf": _l("The file is not a PDF."),
     "attachment_too_large": _l("The file is larger than %(mb)s MB."),
+    "attachment_too_large_named": _l("%(name)s is larger than %(mb)s MB."),
+    "attachment_not_document": _l("%(name)s is not a PDF, PNG, JPEG or WebP file."),
+    "attachments_too_many": _l("Send at most %(most)s files."),
+    "portal_already_revoked": _l("The portal link is already withdrawn."),
     "billed_from_invalid": _l("Charging must start within the lease, on or after its start."),
     "index_value_implausible": _l("An annual variation is a few percent: check the value."),
     # rates (/admin/rates, docs/law.md#rates-as-data)

@@ -14,6 +14,7 @@ from tenants.models.mail import Email
 from tenants.models.outbox import OutboxItem
 from tenants.models.parties import Party
 from tenants.models.plans import Plan, Subscription
+from tenants.models.portal import DebtorAttachment, DebtorMessage, PortalOldToken
 from tenants.models.properties import Property, Unit
 from tenants.models.rates import InterestRate, RentIndexValue, RentUpdate
 from tenants.models.stripe_records import StripeEvent, StripeRequest
@@ -51,6 +52,9 @@ __all__ = [
     "Party",
     "Payment",
     "Plan",
+    "PortalOldToken",
+    "DebtorAttachment",
+    "DebtorMessage",
     "Property",
     "RentIndexValue",
     "RentUpdate",

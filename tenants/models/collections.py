@@ -120,6 +120,8 @@ class Case(TenantOwned, Base):
     closed_reason: Mapped[str | None] = mapped_column(String(16))  # paid / written_off / manual
     # The debtor portal link printed on letters (/p/<token>).
     portal_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The creditor withdrew the link (until a new one is issued): it shows the revoked page.
+    portal_revoked_at: Mapped[datetime | None]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     party: Mapped[Party] = relationship(lazy="joined")

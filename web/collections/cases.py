@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from jobs.portal import PROMISE_LABEL, REASON_LABELS
 from tenants import db
 from tenants.clock import date_in_spain, today_in_spain
 from tenants.models import Case, Charge, Letter
@@ -23,6 +24,7 @@ from tenants.services.collections import case_actions, cases, claims, ladders
 from tenants.services.collections import letters as letter_service
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.platform.workspaces import list_members
+from tenants.services.portal import telling
 from web.collections import bp
 from web.fields import DayField, MoneyField
 from web.labels import (
@@ -63,6 +65,13 @@ EVENT_TEXT = {
     "promise_broken": _l("The promise to pay was not kept: the letters resume."),
     "note": _l("Note: %(text)s"),
     "debtor_reply": _l("The debtor replied: %(text)s"),
+    "debtor_told": _l("The debtor wrote through the portal (%(reason)s): %(text)s"),
+    "debtor_told+until": _l("The debtor promised through the portal to pay by %(until)s. %(text)s"),
+    "debtor_told+until+amount": _l(
+        "The debtor promised through the portal to pay %(amount)s by %(until)s. %(text)s"
+    ),
+    "portal_revoked": _l("The portal link was withdrawn."),
+    "portal_renewed": _l("The case has a new portal link; the old one is withdrawn."),
     "charge_paused": _l("The charge %(charge)s is left out of the letters: %(reason)s"),
     "charge_paused+until": _l(
         "The charge %(charge)s is left out of the letters until %(until)s: %(reason)s"
@@ -95,6 +104,24 @@ EVENT_TEXT = {
     "thanked": _l("Thank-you email sent to %(to)s."),
     "owner_changed": _l("The case is now followed by %(owner)s."),
     "owner_changed+nobody": _l("Nobody follows the case now."),
+    # Card payments on the portal (tenants/services/portal/card.py)
+    "card_paid": _l("The debtor paid %(amount)s by card on the portal."),
+    "card_failed": _l("A card payment of %(amount)s on the portal failed: %(error)s"),
+    "card_refunded": _l(
+        "%(amount)s of a card payment was refunded to the debtor. Owed now: %(balance)s."
+    ),
+    "card_chargeback": _l(
+        "The debtor's bank took back a card payment of %(amount)s (chargeback). Owed now: "
+        "%(balance)s."
+    ),
+    "card_chargeback_won": _l(
+        "The chargeback of %(amount)s was decided in your favour: the payment counts again. "
+        "Owed now: %(balance)s."
+    ),
+    "card_chargeback_lost": _l(
+        "The chargeback of %(amount)s was lost: the money stays with the debtor. Owed now: "
+        "%(balance)s."
+    ),
     # Instalment plans (tenants/services/collections/instalments.py)
     "plan_proposed": _l(
         "The debtor proposes %(count)s instalments of %(amount)s from %(first_due_on)s "
@@ -128,24 +155,6 @@ EVENT_TEXT = {
     "plan_broken": _l("The letters resume: an instalment was missed."),
     "plan_completed": _l("Every instalment of the plan is paid."),
     "plan_ended": _l("The letters resume: the instalment plan has ended."),
-    # Card payments on the portal (tenants/services/portal/card.py)
-    "card_paid": _l("The debtor paid %(amount)s by card on the portal."),
-    "card_failed": _l("A card payment of %(amount)s on the portal failed: %(error)s"),
-    "card_refunded": _l(
-        "%(amount)s of a card payment was refunded to the debtor. Owed now: %(balance)s."
-    ),
-    "card_chargeback": _l(
-        "The debtor's bank took back a card payment of %(amount)s (chargeback). Owed now: "
-        "%(balance)s."
-    ),
-    "card_chargeback_won": _l(
-        "The chargeback of %(amount)s was decided in your favour: the payment counts again. "
-        "Owed now: %(balance)s."
-    ),
-    "card_chargeback_lost": _l(
-        "The chargeback of %(amount)s was lost: the money stays with the debtor. Owed now: "
-        "%(balance)s."
-    ),
 }
 # Events that count something (the number in their detail's "charges"): singular or plural.
 COUNTED_EVENT_TEXT = {
@@ -294,6 +303,8 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
         params["plan"] = plan_name(detail["plan"])
     if event.kind == "closed":
         params["reason"] = CLOSED_REASON_LABELS.get(detail.get("reason"), detail.get("reason"))
+    if event.kind == "debtor_told":
+        params["reason"] = REASON_LABELS.get(detail.get("reason"), detail.get("reason") or "")
     if event.kind == "letter_cancelled":
         params["reason"] = CANCEL_REASON_LABELS.get(detail.get("reason"), detail.get("reason"))
     params["letter"] = letter_label(letters_by_id.get(event.letter_id))
@@ -402,6 +413,8 @@ def case_list():
         pause_labels=PAUSE_REASON_LABELS,
         stage_name=stage_name,
         madrid_day=madrid_day,
+        reasons=telling.reason_counts(),
+        reason_labels={"promise": PROMISE_LABEL, **REASON_LABELS},
     )
 
 
@@ -464,6 +477,10 @@ def render_case(case: Case, status: int = 200, charge_forms: dict | None = None,
         letter_status_labels=LETTER_STATUS_LABELS,
         problem_statuses=PROBLEM_STATUSES,
         problem_events=PROBLEM_EVENTS,
+        debtor_messages=telling.messages_of_case(case.id),
+        reason_labels=REASON_LABELS,
+        portal_url=current_app.config["BASE_URL"].rstrip("/")
+        + url_for("portal.case_page", token=case.portal_token),
         **context,
     ), status
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_babel import force_locale
+from limits import parse
 
 from tenants import db
-from tenants.db import tenant_context
+from tenants.db import tenant_context, utcnow
 from tenants.models import Workspace
-from tenants.services.collections import cases
 from tenants.services.errors import NotFound
+from tenants.services.portal import tokens
+from web.extensions import limiter
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
 
@@ -44,25 +46,65 @@ def portal_response(body, status: int = 200):
     return response
 
 
+# --- guessing ---------------------------------------------------------------------------------
+# Only wrong tokens count (PORTAL_RATE_LIMIT per IP). Once an IP is over the limit every portal
+# request from it gets 429, a right token too: answering a right token would tell a guesser
+# which of its guesses hit. A debtor's own visits never count, however often they reload.
+
+
+def _limit_key() -> tuple:
+    return parse(current_app.config["PORTAL_RATE_LIMIT"]), "portal-guess", request.remote_addr
+
+
+def _refuse_if_guessing() -> None:
+    limit, *key = _limit_key()
+    try:
+        allowed = limiter.limiter.test(limit, *key)
+    except Exception:  # Redis down: never an error page for a debtor (as RATELIMIT_SWALLOW_ERRORS)
+        current_app.logger.warning("portal rate limit not checked", exc_info=True)
+        return
+    if not allowed:
+        abort(portal_response(render_template("portal/gone.html", reason="limited"), 429))
+
+
+def _count_wrong_token() -> None:
+    limit, *key = _limit_key()
+    try:
+        limiter.limiter.hit(limit, *key)
+    except Exception:
+        current_app.logger.warning("portal rate limit not counted", exc_info=True)
+
+
 def _unknown():
+    _count_wrong_token()
     abort(portal_response(render_template("portal/gone.html", reason="unknown"), 404))
 
 
 @contextmanager
 def open_case(token: str):
-    tenant_id = cases.tenant_of_portal_token(token)
+    """`(case, workspace)` of the link `token`, in its workspace and its debtor's language; or
+    the answer for a link that opens nothing: 429 for an IP guessing, 404 for an unknown link
+    (both languages: it names no debtor), 410 for a withdrawn or expired one (the debtor's
+    language, the creditor's contact, nothing of the case)."""
+    _refuse_if_guessing()
+    tenant_id = tokens.tenant_of(token)
     if tenant_id is None:
         _unknown()
     with tenant_context(tenant_id):
         try:
-            case = cases.case_by_portal_token(token)
+            case, state = tokens.open_case(
+                token, now=utcnow(), days_after_close=current_app.config["PORTAL_DAYS_AFTER_CLOSE"]
+            )
         except NotFound:
             _unknown()
         workspace = db.session.get(Workspace, tenant_id)
         with force_locale(language_of(case)):
+            if state != tokens.OK:
+                page = render_template("portal/gone.html", reason=state, creditor=workspace)
+                abort(portal_response(page, 410))
             yield case, workspace
 
 
-from web.portal import page  # noqa: E402,F401 - the routes
-from web.portal import card  # noqa: E402,F401 - paying by card
-from web.portal import instalments  # noqa: E402,F401 - instalment plans
+# The routes: the page and telling why (portal), paying by card (card-payments), instalment
+# plans (instalments).
+from web.portal import card, instalments, page, telling  # noqa: E402,F401

@@ -323,6 +323,10 @@ def _write_again(letter: Letter) -> None:
     outbox.request(outbox.RENDER_LETTER, current_tenant_id(), letter.id)
 
 
+# A letter not yet sent whose facts changed (a new portal link) is written again the same way.
+write_again = _write_again
+
+
 def approve_many(letter_ids: list[int], actor: User) -> int:
     """Approve every letter of the list that still waits; the others are left alone."""
     done = 0

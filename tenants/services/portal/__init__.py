@@ -1,0 +1,1 @@
+"""The debtor portal's services: its links, what debtors tell, paying online (issue 12)."""

@@ -135,6 +135,10 @@ def test_a_debtor_pays_by_card_and_the_case_closes_once(
     assert len(booked(rows)) == 1
     assert timeline(rows, data.case_id).count("card_paid") == 1
 
+    case_page = landlord.page(f"/cases/{data.case_id}")
+    assert es("The debtor paid %(amount)s by card on the portal.", amount=money("1700")) in (
+        case_page
+    )
     run_worker()
     [thanks] = [m for m in inbox.messages if "javier@example.com" in m["To"]]
     assert thanks is not None
@@ -266,6 +270,7 @@ def test_the_platform_fee_is_sent_and_recorded_when_set(
     stripe_fake,
     rows,
     monkeypatch,
+    money,
 ):
     from tenants.services.billing import stripe_api
 
@@ -277,4 +282,37 @@ def test_the_platform_fee_is_sent_and_recorded_when_set(
     stripe_fake.complete_checkout(session_id)
     stripe_fake.wait_for("payment_intent.succeeded")
     assert card_payment(rows)["application_fee"] == Decimal("42.50")
+    listed = landlord.page("/settings/card-payments")
+    assert money("42.50") in re.search(r'id="card-payment-list".*?</table>', listed, re.S).group(0)
     assert booked(rows) == [{"amount": Decimal("1700.00"), "method": "card", "source": "stripe"}]
+
+
+def test_an_english_debtor_pays_in_english_and_stripe_down_is_a_clear_page(
+    app, client, landlord, paying_case, stripe_fake, rows
+):
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.models import Party
+
+    _account_id, data = paying_case
+    with app.app_context(), tenant_context(landlord.id):
+        db.session.get(Party, data.renter_id).language = "en"
+        db.session.commit()
+    token = token_of(rows, data.case_id)
+    stripe_fake.down = True
+    response = client.post(f"/p/{token}/card")
+    assert response.status_code == 503
+    assert "The payment service (Stripe) cannot be reached right now" in response.get_data(
+        as_text=True
+    )
+    assert rows("SELECT * FROM card_payments") == []
+
+    stripe_fake.down = False
+    open_checkout(client, rows, data.case_id, stripe_fake)
+    [request] = [
+        r for r in stripe_fake.requests if r["path"] == "/v1/checkout/sessions" and r["params"]
+    ][-1:]
+    assert request["params"]["locale"] == "en"
+    cancelled = client.get(f"/p/{token}/card/cancelled").get_data(as_text=True)
+    assert "You have not paid" in cancelled
+    assert "nothing has been charged" in cancelled

@@ -143,6 +143,10 @@ def start_checkout(
         params=params, options=stripe_api.options(purpose, account=account.account_id)
     )
     row = session.scalar(select(CardPayment).where(CardPayment.purpose == purpose))
+    if row is not None and row.paid_at is None and row.session_id != checkout.id:
+        # Stripe forgets a key after a day: the same purpose then made a new session.
+        row.session_id = checkout.id
+        session.flush()
     if row is None:
         row = CardPayment(
             tenant_id=case.tenant_id,
@@ -250,7 +254,13 @@ def _settle(row: CardPayment, intent: dict) -> None:
     row.received_on = min(paid_on, today_in_spain())
     row.paid_at = utcnow()
     _event_on_case(row, "card_paid", amount=row.amount)
+    _catch_up(row, intent)
     _follow_stripe(row, row.received_on)
+    balance = cases.case_balance(row.case_id)
+    if row.refunded > 0:
+        _event_on_case(row, "card_refunded", amount=row.refunded, balance=balance)
+    if row.disputed > 0:
+        _event_on_case(row, "card_chargeback", amount=row.disputed, balance=balance)
     if row.extra.get("instalment_id"):
         from tenants.services.collections import instalments
 
@@ -260,6 +270,23 @@ def _settle(row: CardPayment, intent: dict) -> None:
             reference=f"Stripe {row.payment_intent_id}",
         )
         session.flush()
+
+
+def _catch_up(row: CardPayment, intent: dict) -> None:
+    """What Stripe already holds against the payment being booked: a refund's or a
+    chargeback's event may have come before the payment's (events arrive in any order) and
+    found nothing booked to take back, so they are read here."""
+    charge_id = _id(intent.get("latest_charge"))
+    if not charge_id:
+        return
+    charge = _charge(charge_id, row.account_id)
+    row.refunded = max(row.refunded, _euros(charge.get("amount_refunded") or 0))
+    found = stripe_api.client().v1.disputes.list(
+        params={"charge": charge_id}, options={"stripe_account": row.account_id}
+    )
+    for dispute in sorted(found.data, key=lambda d: d.created):
+        row.dispute_id, row.dispute_status = dispute.id, str(dispute.status)
+        row.disputed = _euros(dispute.amount) if dispute.status in WITHDRAWN else Decimal("0")
 
 
 def _tenant_of(obj: dict) -> int | None:

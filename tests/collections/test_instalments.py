@@ -246,3 +246,20 @@ def test_a_missed_instalment_breaks_the_plan_and_the_ladder_resumes_the_day_afte
     kinds = [e.kind for e in cases.timeline(case.id)]
     assert "plan_missed" in kinds and "plan_broken" in kinds
     assert instalments.break_missed(day_after + timedelta(days=1)) == []  # once
+
+
+def test_a_case_paid_off_otherwise_is_reminded_and_broken_no_more(in_case):
+    from tenants.clock import today_in_spain
+    from tenants.services.collections import cases, instalments
+    from tenants.services.receivables import payments
+
+    case, rosa = in_case
+    plan = accepted_plan(case, rosa)
+    [lease_id] = {c.lease_id for c in cases.open_charges(case.id)}
+    payments.record_payment(lease_id=lease_id, received_on=today_in_spain(), amount="1700")
+    assert case.status == "closed"
+    first = plan.instalments[0]
+    assert instalments.reminders_due(first.due_on - timedelta(days=3)) == []
+    assert instalments.break_missed(first.due_on + timedelta(days=1)) == []
+    assert instalments.payable(case.id) is None
+    assert instalments.charge(first.id, first.due_on) is None

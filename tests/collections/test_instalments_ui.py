@@ -138,3 +138,33 @@ def test_a_viewer_cannot_accept_and_another_workspace_gets_404(
     )
     assert response.status_code == 404
     assert plan_rows(rows, data.case_id)[0]["status"] == "proposed"
+
+
+def test_the_creditor_offers_a_plan_the_debtor_accepts(client, landlord, make_case, rows, es):
+    data = make_case(landlord.id)
+    token = token_of(rows, data.case_id)
+    path = f"/cases/{data.case_id}"
+    assert 'id="plan-offer-form"' in landlord.page(path)
+    response = landlord.post(
+        f"{path}/instalments/offer",
+        {"offer-count": "13", "offer-first_due_on": day_text(days_from_today(3))},
+        page=path,
+    )
+    assert response.status_code == 422
+    assert 'id="offer-count-error"' in response.get_data(as_text=True)  # 2 to 12 only
+    response = landlord.post(
+        f"{path}/instalments/offer",
+        {"offer-count": "4", "offer-first_due_on": day_text(days_from_today(3))},
+        page=path,
+    )
+    assert response.status_code == 302
+    [plan] = plan_rows(rows, data.case_id)
+    assert (plan["status"], plan["proposed_by"], plan["count"]) == ("offered", "creditor", 4)
+    portal = client.get(f"/p/{token}").get_data(as_text=True)
+    assert 'id="plan-offered"' in portal
+    assert client.post(f"/p/{token}/instalments/{plan['id']}/accept").status_code == 302
+    assert plan_rows(rows, data.case_id)[0]["status"] == "accepted"
+    # Another case's token never reaches this plan.
+    other = make_case(landlord.id, renter="Otra Persona", tax_id="00000000T")
+    response = client.post(f"/p/{token_of(rows, other.case_id)}/instalments/{plan['id']}/accept")
+    assert response.status_code == 422

@@ -67,7 +67,7 @@ def _forms() -> dict:
 @bp.app_context_processor
 def _instalments_panel():
     def instalments_panel(case) -> dict:
-        live = plans.live_plan(case.id)
+        live = plans.live_plan(case.id) if case.status != "closed" else None
         return {
             "live": live,
             "waiting": live if live is not None and live.status in OPEN_STATUSES else None,

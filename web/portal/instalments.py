@@ -65,7 +65,7 @@ def _forms() -> dict:
 @bp.app_context_processor
 def _portal_panel():
     def portal_instalments(case) -> dict:
-        live = plans.live_plan(case.id)
+        live = plans.live_plan(case.id) if case.status != "closed" else None
         latest = next(iter(plans.plans_of_case(case.id)), None)
         return {
             "live": live,
@@ -129,7 +129,8 @@ def instalments_accept_offer(token: str, plan_id: int):
         try:
             plans.accept_offer(case, plan_id, today=today_in_spain())
         except NotFound:
-            return _again(token, case, workspace, "offer", error=None)
+            error = message_for(ServiceError("instalments_not_open"))
+            return _again(token, case, workspace, "offer", error=error)
         except ServiceError as error:
             from web.transaction import refuse
 

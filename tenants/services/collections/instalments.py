@@ -338,10 +338,14 @@ def _accept(plan: InstalmentPlan, case: Case, today: date, *, actor: User | None
 
 
 def _running_instalments(*where):
+    """Instalments of accepted plans whose case is still open: a case paid off some other
+    way (a transfer, a card payment of the whole debt) is reminded, debited and broken no
+    more."""
     return session.scalars(
         select(Instalment)
         .join(InstalmentPlan, Instalment.plan_id == InstalmentPlan.id)
-        .where(InstalmentPlan.status == "accepted", *where)
+        .join(Case, Case.id == InstalmentPlan.case_id)
+        .where(InstalmentPlan.status == "accepted", Case.status != "closed", *where)
         .order_by(Instalment.due_on, Instalment.id)
     )
 
@@ -417,7 +421,7 @@ def get_instalment(instalment_id: int, case_id: int | None = None) -> Instalment
 def payable(case_id: int) -> Instalment | None:
     """The instalment the debtor pays next (the earliest not paid of the running plan)."""
     plan = live_plan(case_id)
-    if plan is None or plan.status != "accepted":
+    if plan is None or plan.status != "accepted" or session.get(Case, case_id).status == "closed":
         return None
     return next((i for i in plan.instalments if i.status in ("pending", "failed")), None)
 
@@ -606,6 +610,8 @@ def charge(instalment_id: int, today: date) -> str | None:
     plan = row.plan
     if plan.method != "sepa_debit" or row.due_on > today:
         return None
+    if session.get(Case, plan.case_id).status == "closed":
+        return None  # paid off some other way: nothing to debit
     if row.payment_intent_id:
         return settle(instalment_id)
     purpose = f"instalment:{row.id}:charge"

@@ -164,11 +164,23 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
     plan = instalments.propose(
         case, count=3, first_due_on=today + timedelta(days=5), amount_each=None, today=today
     )
+    # What the debtor told through the portal, with a document (tenants/services/portal).
+    from tenants.services.portal import telling
+
+    told = telling.explain(
+        case.id,
+        reason="other",
+        text=f"{tag} told",
+        uploads=[telling.Upload(f"{tag}.pdf", b"%PDF-1.4 told " + tag.encode())],
+        today=today,
+        store=store,
+    )
     return {
         "case_id": case.id,
         "charge_id": charge.id,
         "letter_id": letter.id,
         "plan_id": plan.id,
+        "attachment_id": told.attachments[0].id,
     }
 
 

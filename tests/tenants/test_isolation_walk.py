@@ -31,6 +31,7 @@ ID_ARGUMENTS = {
     "charge_id": "Charge",
     "letter_id": "Letter",
     "plan_id": "InstalmentPlan",
+    "attachment_id": "DebtorAttachment",
 }
 # Query-string arguments that carry ids (e.g. /members?run=<id> shows a job's progress).
 ID_QUERY_ARGUMENTS = {"run": "run_id"}

@@ -35,6 +35,7 @@ WORKING = {
     "letterhead.edit",
 }
 WORKING |= {"instalments.decide"}  # accept, reject, counter or offer an instalment plan
+WORKING |= {"portal.manage"}  # withdraw a case's portal link, issue a new one
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
 OWNER |= {"plan.manage"}  # subscribe to a plan, the Customer Portal
 OWNER |= {"stripe_account.manage"}  # the Stripe account card payments go to

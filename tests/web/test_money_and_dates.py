@@ -263,6 +263,15 @@ class WebForm:
     page: Callable[[World], str] | None = None
 
 
+def _portal_token(w: World) -> str:
+    """The debtor portal link of the world's case."""
+    from tenants import db
+    from tenants.models import Case
+
+    case_id = w.case.case_id
+    return w.run(w.landlord[0], lambda: db.session.get(Case, case_id).portal_token)
+
+
 def _landlord(w: World, rest: str) -> str:
     return f"/w/{w.landlord[1]}{rest}"
 
@@ -430,6 +439,15 @@ WEB_FORMS = [
         lambda w: _landlord(w, f"/cases/{w.case.case_id}/promise"),
         lambda w: {"promise-until": "", "promise-amount": "850", "promise-note": ""},
         prefix=lambda w: "promise-",
+        page=lambda w: _landlord(w, f"/cases/{w.case.case_id}"),
+    ),
+    WebForm(
+        "web.portal.telling.PromiseForm",
+        "POST",
+        lambda w: f"/p/{_portal_token(w)}/promise",
+        lambda w: {"promise-until": "", "promise-amount": "850", "promise-note": ""},
+        prefix=lambda w: "promise-",
+        # The portal's forms carry no CSRF token (it is exempt): any page's will do.
         page=lambda w: _landlord(w, f"/cases/{w.case.case_id}"),
     ),
     WebForm(

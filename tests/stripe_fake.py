@@ -860,6 +860,18 @@ class StripeFake:
         return 200, self._store(found, account)
 
     def _disputes(self, method, rest, params, account):
+        if method == "GET" and not rest:  # a list, by charge or payment_intent as Stripe's
+            with self.lock:
+                found = [
+                    json.loads(json.dumps(d))
+                    for i, d in self.objects.items()
+                    if d["object"] == "dispute"
+                    and self.owner.get(i) == account
+                    and all(
+                        d.get(k) == params[k] for k in ("charge", "payment_intent") if k in params
+                    )
+                ]
+            return 200, {"object": "list", "data": found, "has_more": False, "url": "/v1/disputes"}
         found = self._find(rest[0], account, "dispute") if rest else None
         if found is None:
             return self._missing(rest[0] if rest else "")

@@ -194,8 +194,22 @@ def _invoice_event(event: dict, account: str | None) -> None:
     tenant_id = _tenant_of(invoice)
     if tenant_id is None:
         return
+    # The subscription as it is now: an older invoice's event (the first month's invoice.paid
+    # delivered after a renewal failed) must not undo a newer state.
+    try:
+        now = stripe_api.client().v1.subscriptions.retrieve(_invoice_subscription(invoice))
+        status = now.to_dict().get("status")
+    except stripe_api.StripeUnavailable as error:
+        if error.stripe_code != "resource_missing":
+            raise  # Stripe down: the event is delivered again
+        now, status = None, None
+    paid = invoice.get("status") == "paid" or invoice.get("paid") is True
     with tenant_context(tenant_id):
-        if invoice.get("status") == "paid" or invoice.get("paid") is True:
+        if paid and status in (None, "active", "trialing"):
             plans.invoice_paid()  # whichever event this was: it is paid now
-        elif event["type"] == "invoice.payment_failed":
+        elif (
+            not paid and event["type"] == "invoice.payment_failed" and status in (None, "past_due")
+        ):
             plans.invoice_failed()
+        elif now is not None:
+            plans.apply_stripe_subscription(now.to_dict())

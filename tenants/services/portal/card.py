@@ -261,6 +261,7 @@ def _settle(row: CardPayment, intent: dict) -> None:
         _event_on_case(row, "card_refunded", amount=row.refunded, balance=balance)
     if row.disputed > 0:
         _event_on_case(row, "card_chargeback", amount=row.disputed, balance=balance)
+    session.flush()  # inside the tenant: the request commits outside it
     if row.extra.get("instalment_id"):
         from tenants.services.collections import instalments
 

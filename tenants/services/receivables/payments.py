@@ -123,10 +123,15 @@ def allocate(lease_id: int, *, tell_cases: bool = True) -> None:
 
 def take_back(payment: Payment, amount: Decimal) -> list[int]:
     """Money of `payment` went back to the payer (a card refund, a chargeback): it is no longer
-    received. It comes off the payment's unused credit first, then off the charges it paid,
-    the last paid first, so those are owed again. Returns their ids; the caller tells their
-    cases (they reopen). A payment taken back whole is left at 0 for the caller to delete."""
+    received. It comes off the payment's unused credit first, then off the charges it paid, so
+    those are owed again. On a lease, the lease's money is then spread over its charges again,
+    oldest first: the charges owed again are the latest ones, whichever payment went back and
+    in whatever order payments and refunds were booked. Returns their ids; the caller tells
+    their cases (they reopen). A payment taken back whole is left at 0 for the caller to
+    delete."""
     amount = min(money(Decimal(amount)), payment.amount)
+    if payment.lease_id is not None:
+        return _take_back_from_lease(payment, amount)
     from_charges = max(amount - max(payment.unallocated, ZERO), ZERO)
     reopened = []
     for allocation in sorted(payment.allocations, key=lambda a: a.id, reverse=True):
@@ -142,6 +147,30 @@ def take_back(payment: Payment, amount: Decimal) -> list[int]:
     payment.amount -= amount
     session.flush()
     return reopened
+
+
+def _take_back_from_lease(payment: Payment, amount: Decimal) -> list[int]:
+    lease_id = payment.lease_id
+    payment.amount -= amount
+    before: dict[int, Decimal] = {}
+    for held in session.scalars(select(Payment).where(Payment.lease_id == lease_id)).all():
+        for allocation in list(held.allocations):
+            before[allocation.charge_id] = (
+                before.get(allocation.charge_id, ZERO) + allocation.amount
+            )
+            allocation.charge.paid -= allocation.amount
+            held.allocations.remove(allocation)
+    session.flush()
+    allocate(lease_id, tell_cases=False)
+    after = dict(
+        session.execute(
+            select(Allocation.charge_id, func.sum(Allocation.amount))
+            .join(Payment, Allocation.payment_id == Payment.id)
+            .where(Payment.lease_id == lease_id)
+            .group_by(Allocation.charge_id)
+        ).all()
+    )
+    return [charge_id for charge_id, was in before.items() if after.get(charge_id, ZERO) < was]
 
 
 def _tell_cases(charge_ids: list[int], received_on: date, reason: str = "paid") -> None:

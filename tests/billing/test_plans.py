@@ -385,3 +385,26 @@ def test_cron_ends_a_trial_without_subscription_on_the_right_day(app, create_wor
         with tenant_context(tenant_id):
             sub = plans.subscription()
             assert (sub.plan_code, sub.status) == ("gratis", "active")
+
+
+def test_the_demo_workspaces_are_on_profesional(app):
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.services.billing import plans
+    from tenants.services.platform import workspaces
+    from tests.web.test_demo_history import DEMO_USERS, seed
+
+    seed(app)
+    with app.app_context():
+        for slug, _email in DEMO_USERS:
+            workspace = workspaces.workspace_by_slug(slug)
+            with tenant_context(workspace.id):
+                sub = plans.subscription()
+                assert (sub.plan_code, sub.status, sub.trial_ends_at) == (
+                    "profesional",
+                    "active",
+                    None,
+                )
+                plans.require("api")
+                plans.require("escalation")
+        db.session.rollback()

@@ -2,7 +2,8 @@
 
 - `plan_email` tells the other side of a plan's step (the debtor: an offer, a rejection, an
   acceptance, a failed debit, a broken plan; the creditor's case owner, else the workspace's
-  owners: a proposal, the debtor's acceptance, a failed debit, a broken plan), in the
+  owners: a proposal, the debtor's acceptance, a direct debit set up, an instalment paid, a
+  failed debit, a broken plan), in the
   recipient's language, once per step (the email row's key).
 - `fan_out_instalments` (cron, daily) enqueues `instalments_day` for each workspace with a
   running plan. That job breaks the plans whose instalment went unpaid past its date (the
@@ -31,7 +32,7 @@ from tenants.services.collections import instalments
 
 # Which side each step's email goes to.
 TO_DEBTOR = {"offered", "rejected", "accepted_by_creditor", "failed", "broken", "reminder"}
-TO_CREDITOR = {"proposed", "accepted_by_debtor", "failed", "broken"}
+TO_CREDITOR = {"proposed", "accepted_by_debtor", "sepa", "paid", "failed", "broken"}
 
 
 def _portal_url(case: Case) -> str:
@@ -95,8 +96,7 @@ def plan_email(tenant_id: int, plan_id: int, what: str, instalment_id: int | Non
         sent += 1
     if what in TO_CREDITOR:
         link = (
-            f"{str(current_app.config['BASE_URL']).rstrip('/')}/w/{workspace.slug}"
-            f"/cases/{case.id}"
+            f"{str(current_app.config['BASE_URL']).rstrip('/')}/w/{workspace.slug}/cases/{case.id}"
         )
         for person in _creditor_people(case, workspace):
             email = compose_email(

@@ -95,7 +95,7 @@ def test_the_mandate_is_saved_once_on_the_creditors_account(
 
 
 def test_a_debit_on_its_date_pays_the_instalment_once_even_when_the_job_is_retried(
-    app, client, landlord, sepa_case, stripe_fake, rows
+    app, client, landlord, sepa_case, stripe_fake, rows, run_worker, inbox, es
 ):
     _account_id, data, token, plan_id = sepa_case
     assert give_mandate(client, token, plan_id, fake_api.GOOD_IBAN).status_code == 302
@@ -135,6 +135,15 @@ def test_a_debit_on_its_date_pays_the_instalment_once_even_when_the_job_is_retri
     assert len(rows("SELECT id FROM payments")) == 1
     [case] = rows("SELECT status, pause_reason FROM cases WHERE id = :id", id=data.case_id)
     assert (case["status"], case["pause_reason"]) == ("paused", "plan")
+    # The creditor is told of the direct debit set up, and of the instalment paid, once.
+    run_worker()
+    subjects = [m["Subject"] for m in inbox.to("rosa@example.com")]
+    debtor = "Javier Martín Ruiz"
+    paid = es(
+        "%(debtor)s paid instalment %(position)s of %(count)s", debtor=debtor, position=1, count=3
+    )
+    assert subjects.count(paid) == 1
+    assert es("%(debtor)s set up a direct debit for the instalments", debtor=debtor) in subjects
 
 
 def test_a_returned_debit_fails_the_instalment_and_the_ladder_resumes_the_next_day(
@@ -168,3 +177,33 @@ def test_a_returned_debit_fails_the_instalment_and_the_ladder_resumes_the_next_d
     ]
     assert "instalment_failed" in kinds
     assert kinds.index("plan_missed") < kinds.index("plan_broken")
+
+
+def test_an_instalment_paid_by_card_is_paid_and_the_plan_runs_on(
+    client, sepa_case, stripe_fake, rows
+):
+    account_id, data, token, plan_id = sepa_case
+    first = instalments_of(rows, plan_id)[0]
+    response = client.post(f"/p/{token}/instalments/pay/{first['id'] + 1}")  # not the next one
+    assert response.status_code == 422
+    response = client.post(f"/p/{token}/instalments/pay/{first['id']}")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"{stripe_fake.url}/checkout/")
+    session_id = response.headers["Location"].rsplit("/", 1)[1]
+    [created] = [r for r in stripe_fake.requests if r["path"] == "/v1/checkout/sessions"]
+    assert created["account"] == account_id
+    assert created["params"]["metadata"]["instalment_id"] == str(first["id"])
+    assert created["params"]["line_items"][0]["price_data"]["unit_amount"] == "56666"
+
+    stripe_fake.complete_checkout(session_id)
+    stripe_fake.wait_for("payment_intent.succeeded")
+    first, second, _third = instalments_of(rows, plan_id)
+    assert (first["status"], first["paid_by"]) == ("paid", "card")
+    assert second["status"] == "pending"
+    assert rows("SELECT amount, method FROM payments") == [
+        {"amount": Decimal("566.66"), "method": "card"}
+    ]
+    [case] = rows("SELECT status, pause_reason FROM cases WHERE id = :id", id=data.case_id)
+    assert (case["status"], case["pause_reason"]) == ("paused", "plan")
+    page = client.get(f"/p/{token}").get_data(as_text=True)
+    assert f"/instalments/pay/{second['id']}" in page  # the next one to pay

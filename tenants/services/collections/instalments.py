@@ -445,6 +445,7 @@ def _paid(row: Instalment, on: date, method: str) -> bool:
         method=method,
         received_on=on,
     )
+    _tell(plan, "paid", row.id)
     if all(i.status == "paid" for i in plan.instalments) and plan.status == "accepted":
         plan.status = "completed"
         plan.ended_on = on
@@ -572,6 +573,7 @@ def save_sepa_mandate(
     cases.record_event(
         case, "sepa_mandate", plan_id=plan.id, reference=reference, iban_last4=plan.iban_last4
     )
+    _tell(plan, "sepa")
     session.flush()
     return plan
 

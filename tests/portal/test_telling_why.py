@@ -228,3 +228,47 @@ def test_a_sent_letter_downloads_from_the_portal_and_no_other(
     assert "Recordatorio enviado" in pdf_text(response.data)
     assert client.get(f"/p/{token}/letters/{waiting}.pdf").status_code == 404
     assert client.get(f"/p/{token}/letters/999999.pdf").status_code == 404
+
+
+def test_more_than_the_documents_allowed_gets_a_portal_page_not_a_cookie(
+    client, landlord, make_case, token_of, rows, monkeypatch
+):
+    from web.portal import telling as portal_telling
+
+    data = make_case(landlord.id)
+    monkeypatch.setattr(portal_telling, "MAX_REQUEST_BYTES", 4096)
+    response = client.post(
+        f"/p/{token_of(data.case_id)}/explain",
+        data={
+            "explain-reason": "paid",
+            "explain-text": "Adjunto el justificante.",
+            "explain-files": _files(("enorme.pdf", PDF + b"0" * 8192)),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "Los archivos son demasiado grandes" in html and "The files are too large" in html
+    assert "Set-Cookie" not in response.headers
+    assert _counts(rows, data.case_id) == {"messages": 0, "attachments": 0, "status": "open"}
+
+
+def test_three_documents_of_nine_megabytes_each_are_taken(
+    client, landlord, make_case, token_of, rows
+):
+    data = make_case(landlord.id)
+    nine = [(f"doc{n}.pdf", PDF + bytes([n]) * (9 * 1024 * 1024)) for n in range(3)]
+    response = client.post(
+        f"/p/{token_of(data.case_id)}/explain",
+        data={
+            "explain-reason": "quality",
+            "explain-text": "Fotos y facturas.",
+            "explain-files": _files(*nine),
+        },
+        content_type="multipart/form-data",
+    )
+    response.request.environ["wsgi.input"].close()  # the test client's spooled body
+    assert response.status_code == 303
+    assert _counts(rows, data.case_id) == {"messages": 1, "attachments": 3, "status": "open"}
+    sizes = [r["size"] for r in rows("SELECT size FROM debtor_attachments ORDER BY id")]
+    assert sizes == [len(content) for _name, content in nine]

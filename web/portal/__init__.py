@@ -80,6 +80,13 @@ def _unknown():
     abort(portal_response(render_template("portal/gone.html", reason="unknown"), 404))
 
 
+@bp.errorhandler(413)
+def _too_large(_error):
+    """More than the documents allowed, all together: a portal page, not the app's (whose
+    frame would set a session cookie). Before the token is read, so in both languages."""
+    return portal_response(render_template("portal/gone.html", reason="too_large"), 413)
+
+
 @contextmanager
 def open_case(token: str):
     """`(case, workspace)` of the link `token`, in its workspace and its debtor's language; or

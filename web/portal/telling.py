@@ -96,10 +96,18 @@ def promise(token: str):
         return render_page(token, case, workspace, 422, promise_form=form)
 
 
-@bp.before_request
 def _room_for_documents():
     if request.endpoint == "portal.explain":
         request.max_content_length = MAX_REQUEST_BYTES
+
+
+# First of the app's hooks: they read the form (text input, CSRF) before a blueprint's own
+# hook would run, and the limit must be set before the body is read.
+bp.record_once(
+    lambda state: state.app.before_request_funcs.setdefault(None, []).insert(
+        0, _room_for_documents
+    )
+)
 
 
 @bp.post("/<token>/explain")

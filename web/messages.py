@@ -236,7 +236,7 @@ MESSAGES = {
     "logo_too_large": _l("The logo is larger than %(kb)s KB."),
     # Plans (tenants/services/billing/plans.py): `feature` and `plan` are put in words by
     # web/plans.py (the plan's name is data, in the reader's language).
-    "plan_required": _l("%(feature)s needs the %(plan)s plan."),
+    "plan_required": _l("%(feature)s: this needs the %(plan)s plan."),
     "plan_no_customer": _l("There is no subscription to manage yet: subscribe to a plan first."),
     # Stripe (tenants/services/billing/stripe_api.py)
     "stripe_unavailable": _l(

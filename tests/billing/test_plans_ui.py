@@ -8,7 +8,7 @@ import pytest
 
 from tests.billing.test_plans import _lease
 from tests.collections.test_ladder_ui import DEFAULT_STEPS, ladder_form
-from tests.conftest import login, post_form
+from tests.conftest import Tenant, login, post_form
 from tests.rentals.lease_pages import open_book, page_text
 
 
@@ -28,7 +28,7 @@ def assert_needs_plan(response, plan: str, what: str) -> str:
     html = page_text(response)
     assert response.status_code == 402, html[:2000]
     assert f"This needs the {plan} plan" in html
-    assert f"{what} needs the {plan} plan." in html
+    assert f"{what}: this needs the {plan} plan." in html
     assert 'href="/w/' in html and '/settings/plan"' in html  # the way to the plan
     return html
 
@@ -163,3 +163,58 @@ def test_a_case_waiting_for_the_plan_says_so_on_its_page(app, create_workspace, 
     assert 'id="case-plan-wait"' in html
     assert "el siguiente paso necesita el plan Protección" in html
     assert "En pausa: «" in html  # the timeline names the step that waits
+
+
+def test_approving_a_demand_on_gratis_gets_the_page_and_a_suspended_workspace_reads_all(
+    app, make_client, create_workspace
+):
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.services.billing import plans
+    from tests.collections import conftest as collections_fixtures
+
+    workspace_id, slug = create_workspace()
+    data = collections_fixtures.make_case.__wrapped__(app)(workspace_id)
+    letter_id = collections_fixtures.make_letter.__wrapped__(app)(workspace_id, data.case_id)
+    with app.app_context(), tenant_context(workspace_id):
+        plans.put_on("proteccion", reason="test", status="suspended")
+        db.session.commit()
+    client = make_client()
+    login(client)
+    page = f"/w/{slug}/cases/approvals"
+    response = post_form(
+        client, f"/w/{slug}/cases/letters/{letter_id}/approve", {}, token_from=page
+    )
+    html = page_text(response)
+    assert response.status_code == 402
+    assert "Esto necesita el plan Protección" in html
+    # Suspended, it still reads everything it has: nothing was deleted.
+    for path in ("/leases", f"/cases/{data.case_id}", "/cases/approvals", "/settings/plan"):
+        assert client.get(f"/w/{slug}{path}").status_code == 200, path
+
+
+def test_the_51st_invoice_owed_on_gratis_gets_the_page_naming_protection(
+    app, create_workspace, make_client
+):
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.services.billing import plans
+    from tenants.services.rentals import parties
+    from tests.billing.test_plans import _invoice
+    from tests.receivables.test_invoices_ui import invoice_fields, new_invoice
+
+    workspace_id, slug = create_workspace(name="Suministros Ana", kind="business")
+    with app.app_context(), tenant_context(workspace_id):
+        plans.put_on("gratis", reason="test")
+        client_id = parties.create_party(name="Cliente SL", tax_id="B12345674").id
+        for n in range(50):
+            _invoice(f"F-{n}", client_id)
+        db.session.commit()
+    client = make_client()
+    login(client)
+    response = new_invoice(
+        Tenant(workspace_id, slug, "ana@example.com", client), invoice_fields(client_id)
+    )
+    html = page_text(response)
+    assert response.status_code == 402
+    assert "Más facturas pendientes de cobro: hace falta el plan Protección." in html

@@ -51,8 +51,21 @@ def test_an_unknown_or_tampered_link_shows_a_clear_page_in_both_languages(
 
 
 def test_a_withdrawn_link_shows_a_page_saying_so_and_a_new_one_works(
-    app, client, landlord, make_case, make_letter, sent_letter, token_of, rows, es, contact
+    app,
+    client,
+    landlord,
+    make_case,
+    make_letter,
+    sent_letter,
+    token_of,
+    rows,
+    es,
+    contact,
+    run_worker,
 ):
+    from tenants.storage import DocumentStore
+    from tests.collections.conftest import pdf_text
+
     data = make_case(landlord.id)
     contact(landlord.id)
     old = token_of(data.case_id)
@@ -83,6 +96,13 @@ def test_a_withdrawn_link_shows_a_page_saying_so_and_a_new_one_works(
     # The letter not yet sent is written again, with the new link; the one sent stays as it left.
     assert waiting_row == {"status": "rendering", "pdf_sha256": None}
     assert sent_row["status"] == "sent" and sent_row["pdf_sha256"]
+    # Written again, it prints the new link, and waits for approval as before.
+    run_worker()
+    [waiting_row] = rows("SELECT status, pdf_sha256 FROM letters WHERE id = :id", id=waiting)
+    assert waiting_row["status"] == "awaiting_approval"
+    store = DocumentStore(app.config["DOCUMENTS_DIR"])
+    printed = pdf_text(store.get(waiting_row["pdf_sha256"])).replace(" ", "")
+    assert f"/p/{new}" in printed and f"/p/{old}" not in printed
 
 
 def test_a_viewer_cannot_withdraw_the_link(client, landlord, viewer, make_case, token_of):

@@ -396,6 +396,7 @@ class StripeFake:
         )
         rest = parts[2:] if "/" in resource else parts[1:]
         ours = {
+            "prices": self._prices,
             "checkout/sessions": self._checkout_sessions,
             "billing_portal/sessions": self._portal_sessions,
             "accounts": self._accounts,
@@ -527,6 +528,10 @@ class StripeFake:
     def _overlay(self, obj: dict) -> None:
         with self.lock:
             obj.update(self.extra.get(obj.get("id"), {}))
+        if obj.get("object") == "subscription":  # localstripe's items name plans, not prices
+            for item in (obj.get("items") or {}).get("data", []):
+                if isinstance(item.get("plan"), dict) and "price" not in item:
+                    item["price"] = _price_of(item["plan"])
 
     def _declining(self, params: dict) -> dict:
         """The next payment fails: its method swapped for one the bank refuses."""
@@ -595,6 +600,24 @@ class StripeFake:
         self.send("refund.created", refund, account=account)
         self.send("charge.refunded", charge, account=account)
 
+    # Prices: localstripe has plans (the older name of a recurring price), answered as prices
+
+    def _prices(self, method, rest, params, account):
+        if method == "POST" and not rest:
+            recurring = params.get("recurring", {})
+            data = {
+                "unit_amount": params.get("unit_amount"),
+                "currency": params.get("currency", "eur"),
+                "recurring": recurring,
+                "product": params.get("product"),
+                "product_data": params.get("product_data", {}),
+            }
+            return 200, _price_of(self._plan(data))
+        status, plan = self._localstripe("GET", f"/v1/plans/{rest[0]}", {}) if rest else (404, {})
+        if status != 200:
+            return self._missing(rest[0] if rest else "")
+        return 200, _price_of(plan)
+
     # Checkout Sessions
 
     def _checkout_sessions(self, method, rest, params, account):
@@ -621,9 +644,16 @@ class StripeFake:
             return _error(400, "Missing required param: line_items.", param="line_items")
         total = 0
         for line in lines:
+            if "price" in line:  # a stored price: a plan of localstripe's (see _prices)
+                status, plan = self._localstripe("GET", f"/v1/plans/{line['price']}", {})
+                if status != 200:
+                    return _error(404, f"No such price: '{line['price']}'", code="resource_missing")
+                line["price_data"] = {"currency": plan["currency"], "unit_amount": plan["amount"]}
             price = line.get("price_data")
             if price is None:
-                return _error(400, "This fake takes line_items[][price_data]", param="line_items")
+                return _error(
+                    400, "Missing line_items[][price] or [price_data]", param="line_items"
+                )
             total += int(price["unit_amount"]) * int(line.get("quantity", 1))
         currency = (lines[0]["price_data"].get("currency") if lines else None) or params.get(
             "currency", "eur"
@@ -755,7 +785,9 @@ class StripeFake:
             params = {
                 "customer": customer,
                 "items": [
-                    {"price_data": line["price_data"], "quantity": line.get("quantity", 1)}
+                    {"price": line["price"], "quantity": line.get("quantity", 1)}
+                    if "price" in line
+                    else {"price_data": line["price_data"], "quantity": line.get("quantity", 1)}
                     for line in session["_line_items"]
                 ],
                 "metadata": data.get("metadata", {}),
@@ -889,6 +921,22 @@ class StripeFake:
         self.webhooks.deliver(relayed)
         if evt["type"] == "invoice.payment_succeeded":
             self.webhooks.deliver(event("invoice.paid", obj, account=account))
+
+
+def _price_of(plan: dict) -> dict:
+    """A localstripe plan with the shape of a Price."""
+    return {
+        "id": plan["id"],
+        "object": "price",
+        "active": plan.get("active", True),
+        "currency": plan["currency"],
+        "unit_amount": plan["amount"],
+        "product": plan.get("product"),
+        "recurring": {"interval": plan.get("interval"), "interval_count": 1},
+        "type": "recurring",
+        "metadata": plan.get("metadata") or {},
+        "livemode": False,
+    }
 
 
 def _parent(subscription_id: str, metadata: dict) -> dict:

@@ -23,6 +23,12 @@ def _count(event: dict, account: str | None) -> None:
     SEEN.append((event["id"], account))
 
 
+@handles("amparo.test.slow")
+def _slow(event: dict, account: str | None) -> None:
+    SEEN.append((event["id"], account))
+    time.sleep(0.5)  # the other delivery arrives while this one is still being handled
+
+
 @pytest.fixture(autouse=True)
 def _forget():
     SEEN.clear()
@@ -112,3 +118,22 @@ def test_the_webhook_needs_no_session_and_sets_no_cookie(app, client, signed_eve
     response = signed_event(anonymous, stripe_fake.event("amparo.test.counted", {"object": "x"}))
     assert response.status_code == 200
     assert response.headers.getlist("Set-Cookie") == []
+
+
+def test_two_deliveries_of_one_event_at_once_are_handled_once(app, signed_event, rows):
+    import threading
+
+    event = stripe_fake.event("amparo.test.slow", {"object": "thing", "id": "th_1"})
+    answers = []
+
+    def deliver():
+        answers.append(signed_event(app.test_client(), event).get_json()["outcome"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == ["duplicate", "handled"]
+    assert SEEN == [(event["id"], None)]
+    assert len(stored(rows)) == 1

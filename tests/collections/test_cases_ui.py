@@ -334,9 +334,11 @@ def test_the_ladder_is_a_stepper_with_each_steps_day_and_the_actions_open_on_dem
     assert es("due %(date)s", date=day(next_day)) in step(stage + 1)
     for position, expected in later.items():
         assert es("around %(date)s", date=day(expected)) in step(position), position
-    # The actions are buttons; their forms are closed until asked for…
+    # The actions are buttons (pause, dispute, promise, note, offer instalments); their forms
+    # are closed until asked for…
     actions = html[html.index('id="actions"') :]
-    assert actions.count('<details class="case-action">') == 4
+    assert actions.count('<details class="case-action">') == 5
+    assert "<details class=\"case-action\" open>" not in actions
     # …and one that came back with an error is open, its message showing.
     response = landlord.post(f"{page}/pause", {"pause-note": ""}, page=page)
     assert response.status_code == 422

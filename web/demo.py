@@ -25,6 +25,7 @@ from tenants.services.receivables import invoices, payments
 from tenants.services.rentals import charges, deposits, leases, parties, periods
 from tenants.services.rentals import properties as property_service
 from web.demo_cases import seed_cases
+from web.demo_portal import portal_day, seed_portal
 
 DEMO = (
     (
@@ -69,7 +70,9 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
             elif kind == WorkspaceKind.BUSINESS:
                 seed_invoices(today)
             if kind in (WorkspaceKind.LANDLORD, WorkspaceKind.BUSINESS):
-                seed_cases(kind.value, today)
+                # The debtors' side (portal, card, plans) on the days it happened.
+                seed_cases(kind.value, today, on_day=portal_day(kind.value, today))
+                seed_portal(kind.value, today)
         yield f"{slug:15} {email}"
 
 

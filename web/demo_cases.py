@@ -90,8 +90,9 @@ STAMPS = (
 )
 
 
-def seed_cases(kind: str, today: date) -> None:
-    """Run the ladder over the demo's debts and leave a case at every stage."""
+def seed_cases(kind: str, today: date, on_day=None) -> None:
+    """Run the ladder over the demo's debts and leave a case at every stage. `on_day(owner,
+    day)` is called after each day's pass: what debtors and owner did that day (the portal)."""
     if session.scalar(select(Case.id).limit(1)) is not None:
         return
     workspace = session.get(Workspace, current_tenant_id())
@@ -112,6 +113,8 @@ def seed_cases(kind: str, today: date) -> None:
         if kind == "landlord" and letters.approval_queue():  # approved the day they come
             with _dated(_at(day, APPROVE_AT)):
                 _approve_waiting(owner, keep=0)
+        if on_day is not None:
+            on_day(owner, day)
     if kind == "business":  # two approved, the newer ones still waiting
         with _dated(_at(today, APPROVE_AT)):
             _approve_waiting(owner, keep=len(letters.approval_queue()) - 2)
@@ -129,7 +132,7 @@ def _at(day: date, hour: time) -> datetime:
 
 
 @contextmanager
-def _dated(moment: datetime) -> Iterator[None]:
+def _dated(moment: datetime, stamps=STAMPS) -> Iterator[None]:
     """What happens inside is dated `moment` (and the seconds it takes), never later than now.
 
     The services and jobs stamp rows with the clock; the rows this pass stamped are moved
@@ -152,7 +155,7 @@ def _dated(moment: datetime) -> Iterator[None]:
     session.flush()
     if shift:
         back = literal(shift, Interval())
-        for model, names in STAMPS:  # one UPDATE a table: the columns this pass stamped
+        for model, names in stamps:  # one UPDATE a table: the columns this pass stamped
             columns = [getattr(model, name) for name in names]
             session.execute(
                 update(model)

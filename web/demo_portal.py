@@ -12,7 +12,8 @@ it answers:
 - the landlord (its renters climbed the ladder over weeks) connected Stripe weeks ago;
   Andrei Popescu told of a temporary hardship, proposed three instalments, the owner accepted
   them, he signed a SEPA mandate and the first was debited; the second is due in a few days.
-  Sofia Rossi paid a month's rent by card, then promised the rest on the portal;
+  Sofia Rossi paid 400 € on account by card, then promised the rest on the portal (she
+  is still more than two months behind);
 - the business (it joined today and its letters left this morning) connected Stripe today; by
   the afternoon one client disputes the quality of an order with a PDF attached, one tells of
   a temporary hardship, one promises to pay, one proposes instalments (waiting for the owner)
@@ -149,10 +150,11 @@ def _pay_by_card(case: Case, amount: Decimal, day: date, hour: time) -> CardPaym
 # The landlord's days, counted back from today: the owner connects Stripe; Andrei tells of
 # his hardship and proposes 3 instalments, the first 3 days later (so the second is due in a
 # few days); the owner accepts the next afternoon and Andrei signs the SEPA mandate that
-# night; the first instalment is debited on its day. Sofia pays a month by card once the
-# ladder has ended, and promises the rest later.
+# night; the first instalment is debited on its day. Sofia pays 400 € on account by card
+# once the ladder has ended, and promises the rest later.
 CONNECTED, PROPOSED, ACCEPTED, SOFIA_PAYS, SOFIA_PROMISES = 30, 27, 26, 9, 4
 ANDREI, SOFIA = "Andrei Popescu", "Sofia Rossi"
+SOFIA_ON_ACCOUNT = Decimal("400.00")
 
 
 def _case_of(name: str) -> Case | None:
@@ -201,7 +203,7 @@ def _landlord_day(owner: User, day: date, today: date) -> None:
         with _dated_at(day, time(20, 30)):
             _sepa_mandate(andrei, plan, name=ANDREI, iban=ANDREI_IBAN)
     elif days_ago == SOFIA_PAYS:
-        _pay_by_card(sofia, Decimal("1000.00"), day, time(13, 15))
+        _pay_by_card(sofia, SOFIA_ON_ACCOUNT, day, time(13, 15))
     elif days_ago == SOFIA_PROMISES:
         with _dated_at(day, time(18, 40)):
             telling.promise(

@@ -65,6 +65,8 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(app, connection):
         "jobs.maintenance.prune_outbox",
         "jobs.rentals.fan_out_rent_book",
         "jobs.collections.fan_out_collections",
+        "jobs.billing.expire_plans",
+        "jobs.instalments.fan_out_instalments",
     }
     assert {job.queue_name for job in jobs.values()} == {CRON}
     assert jobs["jobs.maintenance.requeue_stuck_emails"].interval == 300
@@ -72,6 +74,8 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(app, connection):
     assert jobs["jobs.maintenance.fail_abandoned_runs"].interval == 600
     assert jobs["jobs.maintenance.redrive_outbox"].interval == app.config["OUTBOX_REDRIVE_EVERY"]
     assert jobs["jobs.collections.fan_out_collections"].interval == 15 * 60
+    assert jobs["jobs.billing.expire_plans"].interval == 60 * 60
+    assert jobs["jobs.instalments.fan_out_instalments"].cron == "30 7 * * *"
 
 
 def test_only_old_unsent_email_is_requeued(bound_app, emails, connection):
@@ -193,7 +197,7 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
 
     assert result.exception is None, result.output
     assert 0 < seen["ttl"] <= leader.CRON_LOCK_SECONDS
-    assert seen["jobs"] == 7
+    assert seen["jobs"] == 9  # every job of jobs/cron.py (the test above lists them)
     assert not connection.exists(leader.CRON_LOCK)  # a successor need not wait for it to expire
 
 

@@ -219,6 +219,10 @@ MESSAGES = {
         "This step would come before the previous one. Each step must wait at least as long."
     ),
     "case_closed": _l("This case is closed."),
+    "debtor_messages_too_many": _l(
+        "You have sent %(most)s messages in the last 24 hours, and they have reached the "
+        "creditor. You can write again later, or contact the creditor directly."
+    ),
     "case_not_paused": _l("This case is not paused."),
     "date_not_future": _l("The date must be after today."),
     "date_too_far": _l("The date can be at most a year from today."),

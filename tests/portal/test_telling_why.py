@@ -168,6 +168,27 @@ def test_wrong_files_and_bad_input_are_refused_next_to_their_field_changing_noth
         assert _counts(rows, data.case_id) == {"messages": 0, "attachments": 0, "status": "open"}
 
 
+def test_a_sixth_message_in_a_day_is_refused_so_the_owner_is_not_flooded(
+    client, landlord, make_case, token_of, rows, message
+):
+    from tenants.services.portal.telling import MAX_MESSAGES_PER_DAY
+
+    data = make_case(landlord.id)
+    path = f"/p/{token_of(data.case_id)}/explain"
+    form = {"explain-reason": "hardship", "explain-text": "Me han reducido la jornada."}
+    for _ in range(MAX_MESSAGES_PER_DAY):
+        response = client.post(path, data=form, content_type="multipart/form-data")
+        assert response.status_code == 303
+    response = client.post(path, data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert message("debtor_messages_too_many", most=MAX_MESSAGES_PER_DAY) in response.get_data(
+        as_text=True
+    )
+    assert _counts(rows, data.case_id)["messages"] == MAX_MESSAGES_PER_DAY
+    [row] = rows("SELECT count(*) AS n FROM outbox WHERE topic = 'debtor_told'")
+    assert row["n"] == MAX_MESSAGES_PER_DAY
+
+
 def test_an_english_debtor_reads_the_refusal_in_english(
     client, landlord, make_case, token_of, set_case
 ):

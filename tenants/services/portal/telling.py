@@ -11,12 +11,12 @@ debtors don't pay".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from tenants import outbox
-from tenants.db import current_tenant_id, session
+from tenants.db import current_tenant_id, session, utcnow
 from tenants.models import Case, DebtorAttachment, DebtorMessage
 from tenants.models.portal import DISPUTING_REASONS, REASONS
 from tenants.services.collections import case_actions
@@ -29,6 +29,9 @@ MAX_TEXT = 2000
 MAX_FILENAME = 200
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Each message emails the case's owner: a debtor (or whoever holds the link) may send this many
+# in 24 hours, so the owner's inbox cannot be flooded through a public page.
+MAX_MESSAGES_PER_DAY = 5
 # What a file is, by its first bytes (never by its name or the browser's word).
 PDF, PNG, JPEG, WEBP = "application/pdf", "image/png", "image/jpeg", "image/webp"
 
@@ -77,6 +80,14 @@ def _open_case(case_id: int) -> Case:
     case = get_case(case_id)
     if case.status == "closed":
         raise ServiceError("case_closed")
+    recent = session.scalar(
+        select(func.count(DebtorMessage.id)).where(
+            DebtorMessage.case_id == case.id,
+            DebtorMessage.created_at > utcnow() - timedelta(hours=24),
+        )
+    )
+    if recent >= MAX_MESSAGES_PER_DAY:
+        raise ServiceError("debtor_messages_too_many", most=MAX_MESSAGES_PER_DAY)
     return case
 
 

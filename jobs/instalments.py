@@ -31,7 +31,15 @@ from tenants.models.instalments import Instalment, InstalmentPlan
 from tenants.services.collections import instalments
 
 # Which side each step's email goes to.
-TO_DEBTOR = {"offered", "rejected", "accepted_by_creditor", "failed", "broken", "reminder"}
+TO_DEBTOR = {
+    "offered",
+    "rejected",
+    "accepted_by_creditor",
+    "failed",
+    "broken",
+    "reminder",
+    "cancelled",
+}
 TO_CREDITOR = {"proposed", "accepted_by_debtor", "sepa", "paid", "failed", "broken"}
 
 

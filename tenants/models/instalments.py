@@ -7,7 +7,8 @@ once accepted, its schedule.
   `broken` (an instalment was not paid by its date: the ladder resumes the day after).
   A proposal may also end `rejected` (with a reason the debtor sees), `countered` (the creditor
   answered with another plan, `counter_of_id` on the new one) or `superseded` (a newer proposal
-  replaced it). One case has at most one plan open or running at a time.
+  replaced it). The creditor may also end a running plan (`cancelled`, with a reason the debtor
+  is shown: the ladder resumes). One case has at most one plan open or running at a time.
 - An `Instalment` is one row of the schedule: due date, amount (the last one takes the cents)
   and status pending / paid / failed (a SEPA debit bounced) / missed (its date passed unpaid).
   `reminded_on` makes the reminder email once-only; `charge_key` (the Stripe idempotency key,
@@ -38,6 +39,7 @@ PLAN_STATUSES = (
     "rejected",
     "countered",
     "superseded",
+    "cancelled",
 )
 OPEN_STATUSES = ("proposed", "offered")
 LIVE_STATUSES = ("proposed", "offered", "accepted")
@@ -60,6 +62,7 @@ class InstalmentPlan(TenantOwned, Base):
     amount_each: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)  # what the case claimed when it was made
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The creditor's reason, shown to the debtor: for a rejected proposal or a cancelled plan.
     reject_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

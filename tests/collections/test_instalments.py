@@ -263,3 +263,37 @@ def test_a_case_paid_off_otherwise_is_reminded_and_broken_no_more(in_case):
     assert instalments.break_missed(first.due_on + timedelta(days=1)) == []
     assert instalments.payable(case.id) is None
     assert instalments.charge(first.id, first.due_on) is None
+
+
+def test_the_creditor_ends_a_running_plan_with_a_reason_and_the_ladder_resumes(in_case):
+    from tenants.clock import date_in_spain, today_in_spain
+    from tenants.services.collections import cases, instalments
+
+    case, rosa = in_case
+    plan = accepted_plan(case, rosa)
+    today = today_in_spain()
+    refused("required", instalments.cancel, plan.id, actor=rosa, today=today, reason=" ")
+    assert plan.status == "accepted" and case.status == "paused"
+    instalments.cancel(plan.id, actor=rosa, today=today, reason="Lo pidió la inquilina.")
+    assert (plan.status, plan.ended_on, plan.reject_reason) == (
+        "cancelled",
+        today,
+        "Lo pidió la inquilina.",
+    )
+    assert case.status == "open" and case.pause_reason is None
+    assert date_in_spain(case.next_action_at) >= today
+    kinds = [e.kind for e in cases.timeline(case.id)]
+    assert "plan_cancelled" in kinds and "plan_ended" in kinds
+    # Its instalments are reminded, debited and broken no more; it cannot be ended twice.
+    first = plan.instalments[0]
+    assert instalments.reminders_due(first.due_on - timedelta(days=3)) == []
+    assert instalments.charges_due(first.due_on) == []
+    assert instalments.payable(case.id) is None
+    refused(
+        "instalments_not_running",
+        instalments.cancel,
+        plan.id,
+        actor=rosa,
+        today=today,
+        reason="Otra vez",
+    )

@@ -91,6 +91,35 @@ def test_the_creditor_rejects_with_a_reason_the_debtor_sees(client, landlord, ma
     assert "Doce meses es demasiado" in portal
 
 
+def test_the_creditor_ends_a_running_plan_and_the_debtor_is_told_why(
+    client, landlord, make_case, rows, es, inbox, run_worker
+):
+    data = make_case(landlord.id)
+    token = token_of(rows, data.case_id)
+    propose_on_portal(client, token, count="3")
+    [plan] = plan_rows(rows, data.case_id)
+    path = f"/cases/{data.case_id}"
+    assert (
+        landlord.post(f"{path}/instalments/{plan['id']}/accept", {}, page=path).status_code == 302
+    )
+    assert es("End the plan") in landlord.page(path)
+    cancel = f"{path}/instalments/{plan['id']}/cancel"
+    response = landlord.post(cancel, {"cancel-reason": ""}, page=path)
+    assert response.status_code == 422
+    assert plan_rows(rows, data.case_id)[0]["status"] == "accepted"
+    response = landlord.post(cancel, {"cancel-reason": "Ha cambiado de trabajo"}, page=path)
+    assert response.status_code == 302
+    [case] = rows("SELECT status, pause_reason FROM cases WHERE id = :id", id=data.case_id)
+    assert (case["status"], case["pause_reason"]) == ("open", None)
+    page = landlord.page(path)
+    assert "Ha cambiado de trabajo" in page and 'id="plan-cancelled"' in page
+    portal = client.get(f"/p/{token}").get_data(as_text=True)
+    assert 'id="plan-cancelled"' in portal and "Ha cambiado de trabajo" in portal
+    run_worker()
+    told = [m for m in inbox.to("javier@example.com") if "Ha cambiado de trabajo" in inbox.body(m)]
+    assert len(told) == 1
+
+
 def test_a_counter_proposal_the_debtor_accepts(client, landlord, make_case, rows):
     data = make_case(landlord.id)
     token = token_of(rows, data.case_id)

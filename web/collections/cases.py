@@ -136,6 +136,7 @@ EVENT_TEXT = {
         "%(first_due_on)s (the last one %(last)s)."
     ),
     "plan_rejected": _l("Instalment plan rejected: %(reason)s"),
+    "plan_cancelled": _l("Instalment plan ended by the creditor: %(reason)s"),
     "plan_accepted": _l(
         "Instalment plan agreed: %(count)s instalments of %(amount)s from %(first_due_on)s."
     ),

@@ -49,6 +49,12 @@ class RejectForm(FlaskForm):
     )
 
 
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why end it (the debtor is shown it)"), validators=[REQUIRED, Length(max=500)]
+    )
+
+
 class AcceptForm(FlaskForm):
     """A button: the CSRF token only."""
 
@@ -59,6 +65,7 @@ def _forms() -> dict:
         "offer": made.get("offer") or PlanForm(formdata=None, prefix="offer"),
         "counter": made.get("counter") or PlanForm(formdata=None, prefix="counter"),
         "reject": made.get("reject") or RejectForm(formdata=None, prefix="reject"),
+        "cancel": made.get("cancel") or CancelForm(formdata=None, prefix="cancel"),
         "accept": AcceptForm(formdata=None),
         "open": made.get("open"),
     }
@@ -177,3 +184,20 @@ def instalments_counter(case_id: int, plan_id: int):
                 case_id, _("Your counter-proposal is sent: the debtor accepts it on their page.")
             )
     return _again(case_id, "counter", form)
+
+
+@bp.post("/cases/<int:case_id>/instalments/<int:plan_id>/cancel")
+@requires("instalments.decide")
+def instalments_cancel(case_id: int, plan_id: int):
+    _plan_of_case(case_id, plan_id)
+    form = CancelForm(prefix="cancel")
+    if form.validate_on_submit():
+        try:
+            plans.cancel(plan_id, actor=actor(), today=today(), reason=form.reason.data)
+        except ServiceError as error:
+            apply_to_form(form, error)
+        else:
+            return _done(
+                case_id, _("The plan is ended: the debtor is told why, and the letters resume.")
+            )
+    return _again(case_id, "cancel", form)

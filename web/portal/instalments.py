@@ -74,6 +74,7 @@ def _portal_panel():
             "running": live if live is not None and live.status == "accepted" else None,
             "rejected": latest if latest is not None and latest.status == "rejected" else None,
             "broken": latest if latest is not None and latest.status == "broken" else None,
+            "cancelled": latest if latest is not None and latest.status == "cancelled" else None,
             "next": plans.payable(case.id),
             "forms": _forms(),
             "mandate_reference": plans.mandate_reference(live) if live is not None else "",

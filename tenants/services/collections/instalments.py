@@ -306,6 +306,28 @@ def decide(
     return plan
 
 
+def cancel(plan_id: int, *, actor: User, today: date, reason: str) -> InstalmentPlan:
+    """The creditor ends a running plan (the debtor asked for it, or it no longer fits), with a
+    reason the debtor is shown: the instalments not paid stop being reminded or debited, and the
+    ladder climbs again from today for what is still owed."""
+    check(actor, "instalments.decide")
+    plan = get_plan(plan_id)
+    case = cases.get_case(plan.case_id)
+    if plan.status != "accepted":
+        raise ServiceError("instalments_not_running")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("required", "reason")
+    plan.status = "cancelled"
+    plan.reject_reason = reason[:500]
+    plan.ended_on = today
+    _event(case, "plan_cancelled", plan, actor, reason=plan.reject_reason)
+    case_actions.resume_after_plan(case, today, kind="plan_ended")
+    _tell(plan, "cancelled")
+    session.flush()
+    return plan
+
+
 def accept_offer(case: Case, plan_id: int, *, today: date) -> InstalmentPlan:
     """The debtor accepts the creditor's offer (or counter-proposal) on the portal."""
     plan = get_plan(plan_id, case.id)

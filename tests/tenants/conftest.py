@@ -161,9 +161,45 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
 
     from tenants.services.collections import instalments
 
+    first_plan = instalments.propose(
+        case, count=3, first_due_on=today + timedelta(days=5), amount_each=None, today=today
+    )
+    # An earlier plan, agreed and then ended by the owner: its schedule stays on the case.
+    instalments.decide(first_plan.id, decision="accept", actor=owner, today=today)
+    instalments.cancel(first_plan.id, actor=owner, today=today, reason=f"{tag} ended")
     plan = instalments.propose(
         case, count=3, first_due_on=today + timedelta(days=5), amount_each=None, today=today
     )
+    # The creditor's Stripe account, and 10 € the debtor paid by card through it, booked as
+    # the checkout webhook books it (tenants/services/portal/card.py); Stripe is not called.
+    from tenants.models.card_payments import CardPayment, StripeAccount
+    from tenants.services.billing import connect
+    from tenants.services.portal import card, tokens
+
+    account = connect.workspace_account()  # one per workspace, however many objects are made
+    if account is None:
+        account = StripeAccount(tenant_id=case.tenant_id, account_id=f"acct_{tag}")
+        db.session.add(account)
+    connect.apply_account_state(
+        account, {"details_submitted": True, "charges_enabled": True, "payouts_enabled": True}
+    )
+    paid = CardPayment(
+        tenant_id=case.tenant_id,
+        case_id=case.id,
+        purpose=f"{tag} card",
+        account_id=account.account_id,
+        session_id=f"cs_test_{tag}",
+        payment_intent_id=f"pi_{tag}",
+        amount=Decimal("10.00"),
+        received_on=today,
+        paid_at=db.utcnow(),
+        extra={},
+    )
+    db.session.add(paid)
+    db.session.flush()
+    card._follow_stripe(paid, today)
+    # A portal link replaced by a new one (the old one shows the "withdrawn" page).
+    tokens.renew(case.id, actor=owner)
     # What the debtor told through the portal, with a document (tenants/services/portal).
     from tenants.services.portal import telling
 

@@ -43,8 +43,26 @@ TO_DEBTOR = {
 TO_CREDITOR = {"proposed", "accepted_by_debtor", "sepa", "paid", "failed", "broken"}
 
 
-def _portal_url(case: Case) -> str:
-    return f"{str(current_app.config['BASE_URL']).rstrip('/')}/p/{case.portal_token}"
+def _base_url() -> str:
+    return str(current_app.config["BASE_URL"]).rstrip("/")
+
+
+def _to_debtor(template: str, case: Case, workspace: Workspace, tenant_id: int, key: str, **ctx):
+    """An email from the creditor to the debtor, in the debtor's language, replies going to the
+    creditor, with the link to the debtor's portal page."""
+    return compose_email(
+        template,
+        to=case.party.email,
+        language=case.party.language or "es",
+        key=key,
+        tenant_id=tenant_id,
+        to_name=case.party.name,
+        from_name=workspace.letterhead_name,
+        reply_to=workspace.contact_email or "",
+        name=case.party.name,
+        link=f"{_base_url()}/p/{case.portal_token}",
+        **ctx,
+    )
 
 
 def _creditor_people(case: Case, workspace: Workspace) -> list[User]:
@@ -86,26 +104,19 @@ def plan_email(tenant_id: int, plan_id: int, what: str, instalment_id: int | Non
     }
     sent = 0
     if what in TO_DEBTOR and case.party.email:
-        email = compose_email(
+        email = _to_debtor(
             "instalment_plan",
-            to=case.party.email,
-            language=case.party.language or "es",
-            key=f"plan:{plan.id}:{what}:{instalment_id or 0}:debtor",
-            tenant_id=tenant_id,
-            to_name=case.party.name,
-            from_name=workspace.letterhead_name,
-            reply_to=workspace.contact_email or "",
+            case,
+            workspace,
+            tenant_id,
+            f"plan:{plan.id}:{what}:{instalment_id or 0}:debtor",
             side="debtor",
-            name=case.party.name,
-            link=_portal_url(case),
             **context,
         )
         _send(email)
         sent += 1
     if what in TO_CREDITOR:
-        link = (
-            f"{str(current_app.config['BASE_URL']).rstrip('/')}/w/{workspace.slug}/cases/{case.id}"
-        )
+        link = f"{_base_url()}/w/{workspace.slug}/cases/{case.id}"
         for person in _creditor_people(case, workspace):
             email = compose_email(
                 "instalment_plan",
@@ -166,20 +177,15 @@ def remind_instalment(tenant_id: int, instalment_id: int, today: date) -> int:
         db.session.commit()
         return 0
     workspace = db.session.get(Workspace, tenant_id)
-    email = compose_email(
+    email = _to_debtor(
         "instalment_reminder",
-        to=case.party.email,
-        language=case.party.language or "es",
-        key=f"instalment:{row.id}:reminder",
-        tenant_id=tenant_id,
-        to_name=case.party.name,
-        from_name=workspace.letterhead_name,
-        reply_to=workspace.contact_email or "",
-        name=case.party.name,
+        case,
+        workspace,
+        tenant_id,
+        f"instalment:{row.id}:reminder",
         creditor=workspace.letterhead_name,
         instalment=row,
         plan=plan,
-        link=_portal_url(case),
         contact_email=workspace.contact_email,
     )
     _send(email)

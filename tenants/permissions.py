@@ -57,6 +57,8 @@ ACTIONS: dict[str, Action] = {
     "instalments.decide": _action(CREDITORS, "owner", "manager"),  # accept, reject, offer
     "stripe_account.manage": _action(CREDITORS, "owner"),  # Connect onboarding, platform fee
     "plan.manage": _action(CREDITORS, "owner"),  # subscribe, change plan, Customer Portal
+    "badge.stamp": _action(CREDITORS, "owner", "manager"),  # stamp an invoice, re-check badge
+    "workspace.close": _action(CREDITORS, "owner"),  # close the workspace: revokes the badge
 }
 
 

@@ -208,4 +208,6 @@ ACTION_LABELS = {
     "instalments.decide": _l("Accept, reject or offer instalment plans"),
     "stripe_account.manage": _l("Connect the Stripe account card payments go to"),
     "plan.manage": _l("Choose the plan and manage the subscription"),
+    "badge.stamp": _l("Stamp invoices with the Amparo badge and check the badge again"),
+    "workspace.close": _l("Close the workspace (its badge is revoked)"),
 }

@@ -2,6 +2,7 @@
 
 from tenants.models.accounts import User, UserSession
 from tenants.models.activity import ActivityEvent
+from tenants.models.badges import Badge, BadgeView, InvoiceBadge
 from tenants.models.bank import BankLine, BankStatement
 from tenants.models.card_payments import CardBooking, CardPayment, StripeAccount
 from tenants.models.collections import Case, CaseEvent, Ladder, LadderStep, Letter
@@ -28,6 +29,9 @@ from tenants.models.workspaces import (
 
 __all__ = [
     "ActivityEvent",
+    "Badge",
+    "BadgeView",
+    "InvoiceBadge",
     "Allocation",
     "BankLine",
     "BankStatement",

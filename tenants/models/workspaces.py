@@ -68,6 +68,8 @@ class Workspace(Base):
     signatory_role: Mapped[str] = mapped_column(String(80), default="", server_default="")
     # Set while the workspace holds a valid "Protegido por Amparo" badge (the badge issue).
     is_protected: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set when the owner closes the workspace: its badge is revoked and nothing is chased.
+    closed_at: Mapped[datetime | None]
 
     @property
     def letterhead_name(self) -> str:

@@ -36,9 +36,11 @@ WORKING = {
 }
 WORKING |= {"instalments.decide"}  # accept, reject, counter or offer an instalment plan
 WORKING |= {"portal.manage"}  # withdraw a case's portal link, issue a new one
+WORKING |= {"badge.stamp"}  # stamp an invoice with the badge, ask for the badge's check
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
 OWNER |= {"plan.manage"}  # subscribe to a plan, the Customer Portal
 OWNER |= {"stripe_account.manage"}  # the Stripe account card payments go to
+OWNER |= {"workspace.close"}  # close the workspace (revokes its badge)
 ALLOWED = {
     "owner": OWNER | {"tokens.manage"},
     "manager": WORKING,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from jobs import billing, collections, instalments, maintenance, rentals
+from jobs import badges, billing, collections, instalments, maintenance, rentals
 
 
 def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
@@ -35,3 +35,8 @@ def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
     # Instalment plans at 7:30 UTC (8:30 or 9:30 in Madrid): missed ones break (the ladder
     # resumes), reminders 3 days before, the day's SEPA debits.
     scheduler.register(instalments.fan_out_instalments, maintenance.CRON, cron="30 7 * * *")
+    # Badges whose state the clock changed with no event (a trial or a grace period that
+    # ended): suspended within the hour; closed workspaces' badges revoked if a refresh was lost.
+    scheduler.register(
+        badges.fan_out_badges, maintenance.CRON, interval=badges.FAN_OUT_EVERY_SECONDS
+    )

@@ -18,6 +18,7 @@ from tenants import permissions
 from tenants.db import session
 from tenants.models import Ladder, LadderStep, User
 from tenants.models.collections import ANCHORS, CHANNELS, STEP_KINDS
+from tenants.services.badge import issuance
 from tenants.services.billing import plans
 from tenants.services.errors import ServiceError
 from tenants.services.platform.workspaces import record_activity
@@ -185,6 +186,7 @@ def update_ladder(
         approvals_before=approvals_before,
         approvals_after=_approval_steps(ladder),
     )
+    issuance.request_refresh()  # a ladder with steps is one of the badge's requirements
     return ladder
 
 

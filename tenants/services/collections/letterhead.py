@@ -14,6 +14,7 @@ from stdnum import iban as iban_check
 from tenants import permissions
 from tenants.db import session
 from tenants.models import User, Workspace
+from tenants.services.badge import issuance
 from tenants.services.errors import ServiceError
 from tenants.services.rentals.parties import check_tax_id
 from tenants.services.rentals.properties import normalise_province
@@ -153,6 +154,8 @@ def update_letterhead(
         )
     for field, value in {**values, **signatory}.items():
         setattr(workspace, field, value)
+    if workspace.tax_id != (compact_tax_id or ""):
+        issuance.request_refresh()  # a valid NIF/CIF is one of the badge's requirements
     workspace.tax_id = compact_tax_id or ""
     workspace.province = province
     if entity_kind is not None:

@@ -49,7 +49,8 @@ class SweepResult:
 
 
 def tenants_with_due_work(now: datetime) -> list[int]:
-    """Workspaces with a new overdue charge or a case due (platform code, across tenants)."""
+    """Workspaces with a new overdue charge or a case due (platform code, across tenants). A
+    closed workspace has none: its owner closed it, nothing of it is chased any more."""
     today = date_in_spain(now)
     with across_tenants("collections sweep fan-out"):
         new_debts = select(Charge.tenant_id).where(cases._unchased_overdue(today)).distinct()
@@ -67,6 +68,7 @@ def tenants_with_due_work(now: datetime) -> list[int]:
         )
         ids = set(session.scalars(new_debts)) | set(session.scalars(due))
         ids |= set(session.scalars(stuck))
+        ids -= set(session.scalars(select(Workspace.id).where(Workspace.closed_at.is_not(None))))
     return sorted(ids)
 
 
@@ -77,6 +79,8 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     today = date_in_spain(now)
     workspace = session.get(Workspace, current_tenant_id())
     result = SweepResult()
+    if workspace.closed_at is not None:  # closed after this sweep was enqueued
+        return result
     result.opened = cases.take_in_overdue(today, workspace.kind.value)
     while True:
         due = _lock_due_cases(now, batch)

@@ -21,6 +21,7 @@ every ETag the badge is served with, so a new drawing is never hidden behind an 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Mapping
@@ -49,14 +50,14 @@ WORDS = {
         "suspended": ("Protección suspendida", "Esta protección no está en vigor"),
         "revoked": ("Protección revocada", "Este sello ya no tiene validez"),
         None: ("Sello no válido", "No confíe en este sello"),
-        "unknown": "No es de ningún cliente de Amparo",
+        "unknown": "No corresponde a ningún cliente",
     },
     "en": {
         "active": ("Protected by Amparo", "Check this seal with Amparo"),
         "suspended": ("Protection suspended", "This protection is not in force"),
         "revoked": ("Protection revoked", "This seal is no longer valid"),
         None: ("Badge not valid", "Do not rely on this badge"),
-        "unknown": "It belongs to no Amparo client",
+        "unknown": "It matches no Amparo client",
     },
 }
 
@@ -133,6 +134,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_TEMPLATE = _env.get_template("badge.svg")  # compiled once, at import
 
 
 def variant(args: Mapping) -> dict:
@@ -251,9 +253,9 @@ def _render(state, name, language, theme, style, verify_url) -> str:
         "title": title,
         "title_y": title_y,
         "title_size": _fit_size(title, column, title_size, bold=True),
-        "name": fit(shown_name, column, name_size),
+        "name": fit(shown_name, column, name_size) if state else shown_name,
         "name_y": name_y,
-        "name_size": name_size,
+        "name_size": name_size if state else _fit_size(shown_name, column, name_size),
         "hint": None,
         "hint_y": 0,
         "hint_size": 0,
@@ -264,7 +266,7 @@ def _render(state, name, language, theme, style, verify_url) -> str:
         context.update(hint=fit(hint, column, hint_size), hint_y=hint_y, hint_size=hint_size)
     if "qr" in layout:
         context["qr"] = _qr(layout["qr"], verify_url if state is not None else None)
-    return _env.get_template("badge.svg").render(**context)
+    return _TEMPLATE.render(**context)
 
 
 def _clean(name: str) -> str:
@@ -310,19 +312,26 @@ def _qr(box: tuple[int, int, int], url: str | None) -> dict:
     x, y, size = box
     if not url:
         return {"x": x, "y": y, "size": size, "path": None, "scale": 1}
+    modules, path = _qr_path(url)
+    return {"x": x, "y": y, "size": size, "path": path, "scale": round(size / modules, 4)}
+
+
+@functools.lru_cache(maxsize=2048)
+def _qr_path(url: str) -> tuple[int, str]:
+    """The code of ``url`` as one SVG path in module units, and its side with the quiet zone.
+
+    Kept per URL: choosing the best mask is most of a badge's drawing time (about 9 ms).
+    """
     code = segno.make(url.encode("utf-8"), error="m", boost_error=False, micro=False)
-    modules = len(code.matrix) + 2 * QR_BORDER
     path = []
     for row, line in enumerate(code.matrix):
         col = 0
         while col < len(line):
-            if line[col]:
-                start = col
-                while col < len(line) and line[col]:
-                    col += 1
-                path.append(
-                    f"M{start + QR_BORDER} {row + QR_BORDER}h{col - start}v1h-{col - start}z"
-                )
-            else:
+            if not line[col]:
                 col += 1
-    return {"x": x, "y": y, "size": size, "path": "".join(path), "scale": round(size / modules, 4)}
+                continue
+            start = col
+            while col < len(line) and line[col]:
+                col += 1
+            path.append(f"M{start + QR_BORDER} {row + QR_BORDER}h{col - start}v1h-{col - start}z")
+    return len(code.matrix) + 2 * QR_BORDER, "".join(path)

@@ -21,6 +21,7 @@ from rq.job import Job
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from jobs import badge_cache  # noqa: F401 - its after-commit hook drops changed badges
 from jobs.queues import get_queue
 from jobs.runtime import outbox_job_id, retry_policy
 from tenants import outbox

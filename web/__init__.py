@@ -50,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.admin import bp as admin_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
+    from web.badge import bp as badge_bp
     from web.home import bp as home_bp
     from web.portal import bp as portal_bp
     from web.stripe_webhook import bp as stripe_webhook_bp
@@ -62,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(stripe_webhook_bp)
+    app.register_blueprint(badge_bp)
     csrf.exempt(api_bp)
     csrf.exempt(stripe_webhook_bp)
     from web.stripe_webhook import Sessions

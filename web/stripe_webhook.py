@@ -23,16 +23,17 @@ bp = Blueprint("stripe_webhook", __name__)
 
 
 class Sessions(SecureCookieSessionInterface):
-    """Flask's sessions, except that answers of the blueprints in `cookieless` never set the
-    cookie (a logged-in browser's permanent session would otherwise be refreshed on every
-    answer). create_app installs it."""
+    """Flask's sessions, except that answers of the blueprints in `cookieless` never touch the
+    cookie: no Set-Cookie (a logged-in browser's permanent session would otherwise be refreshed
+    on every answer) and no `Vary: Cookie` (the public badge is one image for everyone, which
+    a shared cache must be able to keep once). create_app installs it."""
 
-    cookieless = frozenset({bp.name})
+    cookieless = frozenset({bp.name, "badge"})
 
-    def should_set_cookie(self, app: Flask, session) -> bool:
+    def save_session(self, app: Flask, session, response) -> None:
         if request.blueprint in self.cookieless:
-            return False
-        return super().should_set_cookie(app, session)
+            return
+        super().save_session(app, session, response)
 
 
 @bp.post("/stripe/webhook")

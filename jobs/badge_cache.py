@@ -59,6 +59,7 @@ VIEWS = PREFIX + "views"  # hash "YYYY-MM-DD|token" -> views not yet flushed
 FLUSHING = PREFIX + "views:flushing"  # the batch a flush is writing
 FLUSH_LOCK = PREFIX + "views:lock"
 FLUSH_BATCH = 1000
+FLUSH_EVERY_SECONDS = 10 * 60
 
 
 def state_key(token: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from jobs import badges, billing, collections, instalments, maintenance, rentals
+from jobs import badge_cache, badges, billing, collections, instalments, maintenance, rentals
 
 
 def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
@@ -39,4 +39,8 @@ def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
     # ended): suspended within the hour; closed workspaces' badges revoked if a refresh was lost.
     scheduler.register(
         badges.fan_out_badges, maintenance.CRON, interval=badges.FAN_OUT_EVERY_SECONDS
+    )
+    # The badges' views counted in Redis, into the database for the workspaces' charts.
+    scheduler.register(
+        badge_cache.flush_badge_views, maintenance.CRON, interval=badge_cache.FLUSH_EVERY_SECONDS
     )

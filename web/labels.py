@@ -188,6 +188,14 @@ EMAIL_STATUS_LABELS = {
     "failed": _l("Not sent yet: will try again"),
     "refused": _l("Refused by the mail server"),
 }
+# Why a badge is suspended or revoked (Badge.reason), as the timeline and the badge page say it.
+BADGE_REASONS = {
+    "plan": _l("the plan does not include the badge"),
+    "email": _l("the owner's email is not verified"),
+    "tax_id": _l("the letterhead has no valid NIF/CIF"),
+    "ladder": _l("the collection ladder has no steps"),
+    "closed": _l("the workspace was closed"),
+}
 # One row of the matrix per action of tenants/permissions.py (a test checks none is missing).
 ACTION_LABELS = {
     "rent_book.write": _l("Keep the rent book: properties, leases, payments, deposits, bank"),

@@ -275,6 +275,11 @@ MESSAGES = {
     "card_unavailable": _l(
         "Paying by card is not possible for this debt right now. You can pay by transfer."
     ),
+    # Closing the workspace (tenants/services/badge/issuance.py)
+    "workspace_name_mismatch": _l(
+        "That is not the name of this workspace. Type its name exactly to close it."
+    ),
+    "workspace_already_closed": _l("This workspace is already closed."),
 }
 
 # Things the law would question: shown as warnings, they do not block the landlord.
@@ -435,6 +440,11 @@ ACTIVITY = {
     "stripe_account.restricted": _l(
         "Stripe restricted the account %(account)s: it needs more details"
     ),
+    "badge.issued": _l("issued the “Protegido por Amparo” badge"),
+    "badge.suspended": _l("suspended the badge: %(reason)s"),
+    "badge.reinstated": _l("reinstated the badge: every requirement is met again"),
+    "badge.revoked": _l("revoked the badge for good: %(reason)s"),
+    "workspace.closed": _l("closed the workspace"),
 }
 
 
@@ -447,6 +457,11 @@ def activity_label(event) -> str:
         from web.plans import plan_words
 
         detail = plan_words(detail)
+    elif event.action.startswith("badge."):
+        from web.labels import BADGE_REASONS
+
+        reason = (detail or {}).get("reason", "")
+        detail = {**(detail or {}), "reason": str(BADGE_REASONS.get(reason, reason))}
     try:
         return str(template) % detail
     except (KeyError, TypeError):

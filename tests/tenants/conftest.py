@@ -211,6 +211,19 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
         today=today,
         store=store,
     )
+    # The badge (issue 13): the workspace's (one per workspace, however many objects are
+    # made), an invoice's own, and a day of views of it.
+    from tenants.models import Badge, BadgeView
+    from tenants.services.badge import issuance
+
+    if issuance.workspace_badge() is None:
+        db.session.add(Badge(token=issuance.new_token()))
+    invoice = db.session.scalars(
+        select(Charge).where(Charge.kind == "invoice").order_by(Charge.id.desc())
+    ).first()
+    invoice_badge = issuance.register_invoice(invoice.id)
+    db.session.add(BadgeView(token=invoice_badge.token, day=today, views=3))
+    db.session.flush()
     return {
         "case_id": case.id,
         "charge_id": charge.id,

@@ -282,10 +282,11 @@ def change(
     session.flush()
     if tell:
         outbox.request(TELL_OWNERS, current_tenant_id(), event.id)
-    if ("badge" in features_before) != ("badge" in (get_plan(after[0]).features or [])):
-        from tenants.services.badge import issuance  # issuance imports this module
+    from tenants.services.badge import issuance  # issuance imports this module
 
-        issuance.request_refresh()  # the badge is suspended or reinstated with the plan
+    # The badge follows the plan. Even a change of status alone: the clock may have taken the
+    # badge away already (a grace period over) before the cron records it here.
+    issuance.request_refresh()
     if set(get_plan(after[0]).features or []) - features_before:
         _wake_waiting_cases(now)
     return True

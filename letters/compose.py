@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from weasyprint.text.fonts import FontConfiguration
 
+from letters import badge_art
 from letters.qr import payment_codes
 from letters.render import PDF_VARIANT, AssetFetcher, render_document, render_html
 from tenants.clock import MADRID
@@ -46,6 +47,24 @@ class RenderedLetter:
     body_pdf: bytes  # the letter without its certificate page (== ``pdf`` for other kinds)
 
 
+def with_badge(creditor: dict, language: str) -> dict:
+    """The creditor with ``badge``: the art of its active badge in the letter's language, with
+    the QR of its verify page, as a ``data:`` URI; None when it is not protected.
+
+    Drawn here, like the payment codes, rather than kept in the stored context: the context
+    says whether the badge was active and where it is verified, the art follows from that."""
+    badge = None
+    if creditor.get("protected") and creditor.get("verify_url"):
+        badge = badge_art.data_uri(
+            state="active",
+            name=creditor.get("name") or "",
+            language=language,
+            style="qr",
+            verify_url=creditor["verify_url"],
+        )
+    return {**creditor, "badge": badge}
+
+
 def render_letter(
     context: dict,
     language: str,
@@ -62,6 +81,7 @@ def render_letter(
     if template is None:
         raise ValueError(f"no letter template for kind {kind!r}")
     view = dict(context)
+    view["creditor"] = with_badge(context["creditor"], language)
     if kind in PAYMENT_KINDS:
         view["qr"] = payment_codes(context)
     html = render_html(template, view, tenant_text, language=language)

@@ -31,6 +31,7 @@ from tenants.models import (
     User,
     Workspace,
 )
+from tenants.services.badge import issuance
 from tenants.services.billing import plans
 from tenants.services.collections import cases, claims, ladders
 from tenants.services.rentals import deposits
@@ -122,6 +123,8 @@ def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) 
         content = store.get(workspace.logo_sha256)
         mime = "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
         logo = f"data:{mime};base64,{base64.b64encode(content).decode()}"
+    badge = issuance.workspace_badge()
+    protected = badge is not None and badge.state == "active" and plans.has("badge")
     return {
         "name": workspace.letterhead_name,
         "nif": workspace.tax_id,
@@ -129,9 +132,10 @@ def _creditor(workspace: Workspace, store: DocumentStore | None, base_url: str) 
         "email": workspace.contact_email,
         "phone": workspace.phone,
         "logo": logo,
-        # The seal needs the plan's "badge" too (the badge issue calls plans.require("badge")).
-        "protected": bool(workspace.is_protected) and plans.has("badge"),
-        "verify_url": None,  # the badge issue adds /verify/<token>
+        # The badge while it is active (and the plan still has it): compose draws its art,
+        # with the QR of the verify page; a suspended or revoked badge prints nothing.
+        "protected": protected,
+        "verify_url": f"{base_url.rstrip('/')}/verify/{badge.token}" if protected else None,
         "signatory": _signatory(workspace),
     }
 

@@ -18,8 +18,8 @@ Three walls keep a letter from leaking or fetching anything:
    (``file:``, ``http(s):``, ``ftp:``, ``../`` traversal, missing files) is refused: the fetcher
    raises, WeasyPrint swallows the error and renders without the resource. Each refusal is
    recorded on ``fetcher.refused`` and logged. Templates name our own files (``letter.css``,
-   ``seal.svg``) only as ``amparo-asset:``; the QR codes and a workspace logo arrive as
-   ``data:`` URIs (the base layout prints a logo only when it is a ``data:image/`` URI).
+   ``seal.svg``) only as ``amparo-asset:``; the QR codes, the badge art and a workspace logo
+   arrive as ``data:`` URIs (the base layout prints a logo only when it is a ``data:image/`` URI).
 
 The PDF is written as PDF/A-3b (WeasyPrint 70 option ``pdf_variant="pdf/a-3b"``), which embeds
 the fonts, an sRGB output intent and XMP metadata carrying ``pdfaid:part=3``/``conformance=B``.

@@ -4,6 +4,7 @@ certificate of the burofax, and the same safety walls as the statement (see test
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import hashlib
@@ -445,7 +446,11 @@ def test_protected_workspace_prints_the_seal_and_its_verify_address(fetchers):
     assert "https://amparo.example/v/ruiz" in text
     assert "Inmuebles Ruiz SL" in text  # named under the logo
     [fetcher] = fetchers
-    assert "amparo-asset:seal.svg" in fetcher.served
+    # The badge's own art (letters/badge_art.py), with the creditor's name and the verify QR.
+    [badge] = [url for url in fetcher.served if url.startswith("data:image/svg+xml;base64,")]
+    art = base64.b64decode(badge.split(",", 1)[1]).decode()
+    assert "Protegido por Amparo" in art and "Inmuebles Ruiz SL" in art
+    assert "amparo-asset:seal.svg" not in fetcher.requested
     assert LOGO in fetcher.served
     assert fetcher.refused == []
     _, english = render(context, "en")

@@ -18,12 +18,12 @@ from stdnum.es import cif, dni
 from tenants.clock import today_in_spain
 from tenants.db import session, tenant_context
 from tenants.models import Charge, Lease, Party, Payment, Property, WorkspaceKind
-from tenants.services.billing import plans
 from tenants.services.platform import accounts
 from tenants.services.platform import workspaces as ws_service
 from tenants.services.receivables import invoices, payments
 from tenants.services.rentals import charges, deposits, leases, parties, periods
 from tenants.services.rentals import properties as property_service
+from web import demo_badge
 from web.demo_cases import seed_cases
 from web.demo_portal import portal_day, seed_portal
 
@@ -64,15 +64,22 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
         with tenant_context(workspace.id):
             if ws_service.membership(user.id) is None:
                 raise RuntimeError(f"{slug} exists but {email} is not a member")
-            plans.put_on("profesional", reason="demo")  # the demo shows every feature
+            if kind != WorkspaceKind.LAW_FIRM:  # a law firm has no plan
+                # Profesional (every feature) since it signed up; the landlord's lapsed since.
+                demo_badge.put_on_plan(kind.value, today)
+                demo_badge.before_the_book(kind.value, today)
             if kind == WorkspaceKind.LANDLORD:
                 seed_rent_book(today)
             elif kind == WorkspaceKind.BUSINESS:
                 seed_invoices(today)
             if kind in (WorkspaceKind.LANDLORD, WorkspaceKind.BUSINESS):
-                # The debtors' side (portal, card, plans) on the days it happened.
-                seed_cases(kind.value, today, on_day=portal_day(kind.value, today))
+                # The debtors' side (portal, card, plans) and the badge on the days it happened.
+                on_day = demo_badge.both(
+                    demo_badge.badge_day(kind.value, today), portal_day(kind.value, today)
+                )
+                seed_cases(kind.value, today, on_day=on_day)
                 seed_portal(kind.value, today)
+                demo_badge.after_the_book(kind.value, today)
         yield f"{slug:15} {email}"
 
 

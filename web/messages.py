@@ -99,6 +99,37 @@ MESSAGES = {
         "This invoice only owes %(outstanding)s. Record the rest on the invoice it pays."
     ),
     "attachment_not_pdf": _l("The file is not a PDF."),
+    # Stamping an invoice with the badge (tenants/services/badge/invoices.py, letters/stamp.py)
+    "pdf_unreadable": _l(
+        "This PDF cannot be read: it may be damaged. Export it again from your invoicing program."
+    ),
+    "pdf_encrypted": _l(
+        "This PDF is protected with a password or encryption, so it cannot be stamped. Save it "
+        "again without protection and upload that copy."
+    ),
+    "stamp_no_pdf": _l("Attach the invoice's PDF first: it is the one that gets stamped."),
+    "badge_inactive_plan": _l(
+        "Nothing was stamped: your badge is not active because the plan does not include it "
+        "(Protección or higher)."
+    ),
+    "badge_inactive_email": _l(
+        "Nothing was stamped: your badge is not active because the owner's account email is "
+        "not confirmed."
+    ),
+    "badge_inactive_tax_id": _l(
+        "Nothing was stamped: your badge is not active because the letterhead has no valid "
+        "NIF, CIF or NIE."
+    ),
+    "badge_inactive_ladder": _l(
+        "Nothing was stamped: your badge is not active because the collection ladder has no steps."
+    ),
+    "badge_inactive_closed": _l(
+        "Nothing was stamped: the workspace is closed and its badge revoked."
+    ),
+    "badge_inactive_pending": _l(
+        "Nothing was stamped: your badge is about to be issued. Press “Check now” on the "
+        "badge page and try again in a few seconds."
+    ),
     "attachment_too_large": _l("The file is larger than %(mb)s MB."),
     "attachment_too_large_named": _l("%(name)s is larger than %(mb)s MB."),
     "attachment_not_document": _l("%(name)s is not a PDF, PNG, JPEG or WebP file."),
@@ -440,6 +471,7 @@ ACTIVITY = {
     "stripe_account.restricted": _l(
         "Stripe restricted the account %(account)s: it needs more details"
     ),
+    "invoice.stamped": _l("stamped invoice %(number)s with the badge"),
     "badge.issued": _l("issued the “Protegido por Amparo” badge"),
     "badge.suspended": _l("suspended the badge: %(reason)s"),
     "badge.reinstated": _l("reinstated the badge: every requirement is met again"),

@@ -612,6 +612,63 @@ SPEC = {
                 | {"415": _problem("Neither application/pdf nor multipart/form-data.")},
             },
         },
+        "/invoices/{invoice_id}/stamp": {
+            "parameters": [_id("invoice_id")],
+            "post": {
+                "operationId": "stampInvoicePdf",
+                "summary": "Stamp an invoice PDF with the badge and its verify QR.",
+                "description": (
+                    "Send the invoice as issued (at most 10 MB, as for /pdf). The answer is the "
+                    'same PDF, its text and pages unchanged, with the "Protegido por Amparo" '
+                    "badge and the QR code of the invoice's verify page on the first page and "
+                    "a link to it; the invoice is registered, so its verify page shows its "
+                    "number, date and amount. Only while the workspace's badge is active: "
+                    "otherwise 409 with `reason` (plan, email, tax_id, ladder, closed, pending). "
+                    "An encrypted or unreadable PDF is 422."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        },
+                    },
+                },
+                "responses": _responses(
+                    {
+                        "200": {
+                            "description": "The stamped PDF.",
+                            "headers": {
+                                "X-Verify-URL": {
+                                    "description": "The verify page the QR code points at.",
+                                    "schema": {"type": "string", "format": "uri"},
+                                }
+                            },
+                            "content": {
+                                "application/pdf": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        }
+                    },
+                    "401",
+                    "404",
+                    "413",
+                    "422",
+                )
+                | {
+                    "409": _problem(
+                        "The workspace's badge is not active; `reason` says what is missing."
+                    ),
+                    "415": _problem("Neither application/pdf nor multipart/form-data."),
+                },
+            },
+        },
         "/invoices/{invoice_id}/payments": {
             "parameters": [_id("invoice_id")],
             "post": {

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import or_, select
 
+from letters.stamp import invoice_stamper, invoice_verify_url
 from tenants import db
 from tenants.clock import today_in_spain
 from tenants.models import Charge, Party
 from tenants.permissions import BUSINESS, CREDITORS
+from tenants.services.badge import invoices as stamping
 from tenants.services.collections import cases, claims
 from tenants.services.errors import NotFound
 from tenants.services.receivables import invoices, late_payment
@@ -28,9 +31,11 @@ from web.api.problems import (
     money_out,
     money_value,
     path_id,
+    problem,
     text,
 )
 from web.api.spec import SPEC
+from web.messages import message_for
 from web.permissions import only_in
 
 MAX_LIMIT = 200
@@ -388,10 +393,8 @@ def update_invoice(invoice_id: int):
     return jsonify(result)
 
 
-@bp.post("/invoices/<int:invoice_id>/pdf")
-@only_in(BUSINESS)
-def upload_pdf(invoice_id: int):
-    invoice = invoices.get_invoice(path_id(invoice_id))
+def _uploaded_pdf() -> tuple[bytes, str]:
+    """The PDF of the request and its file name: a raw body or a multipart field 'file'."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -406,12 +409,46 @@ def upload_pdf(invoice_id: int):
             "Unsupported Media Type",
             "Send the PDF as application/pdf or as multipart/form-data with a field 'file'.",
         )
-    filename = filename.replace("\x00", "")[:200] or f"{invoice.number}.pdf"
     check_pdf(content)
+    return content, filename.replace("\x00", "")[:200]
+
+
+@bp.post("/invoices/<int:invoice_id>/pdf")
+@only_in(BUSINESS)
+def upload_pdf(invoice_id: int):
+    invoice = invoices.get_invoice(path_id(invoice_id))
+    content, filename = _uploaded_pdf()
+    filename = filename or f"{invoice.number}.pdf"
     sha256 = DocumentStore(current_app.config["DOCUMENTS_DIR"]).put(content)
     invoice = invoices.attach_document(invoice.id, sha256=sha256, filename=filename)
     result = _invoice_json(invoice)
     return jsonify(result)
+
+
+@bp.post("/invoices/<int:invoice_id>/stamp")
+@only_in(BUSINESS)
+def stamp_invoice(invoice_id: int):
+    """The uploaded invoice PDF back with the badge and the verify QR; the invoice registered."""
+    invoice = invoices.get_invoice(path_id(invoice_id))
+    content, _filename = _uploaded_pdf()
+    store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    try:
+        badge = stamping.stamp_invoice(
+            invoice.id, content, store=store, stamp=invoice_stamper(current_app.config["BASE_URL"])
+        )
+    except stamping.BadgeNotActive as exc:
+        response = problem(409, "Badge not active", message_for(exc), kind="badge-not-active")
+        body = response.get_json()
+        body["reason"] = exc.reason
+        response.set_data(json.dumps(body))
+        return response
+    response = Response(store.get(badge.stamped_sha256), mimetype="application/pdf")
+    name = "".join(c for c in invoice.number if c.isalnum() or c in "-_.")[:60] or "invoice"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-amparo.pdf"'
+    response.headers["X-Verify-URL"] = invoice_verify_url(
+        current_app.config["BASE_URL"], badge.token, invoice.amount
+    )
+    return response
 
 
 # --- payments -----------------------------------------------------------------------------------

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("receivables", __name__)
 
-from web.receivables import imports, invoices  # noqa: E402, F401 - routes register on bp
+from web.receivables import imports, invoices, stamping  # noqa: E402, F401 - routes on bp

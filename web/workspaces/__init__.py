@@ -64,6 +64,7 @@ from web.rentals import bp as rentals_bp  # noqa: E402 - nested: /w/<slug>/… w
 from web import plans  # noqa: E402, F401 - the plan page and the 402 page register on bp
 from web.workspaces import views  # noqa: E402, F401 - routes register on bp
 from web.workspaces import card_payments  # noqa: E402, F401 - Settings → Card payments
+from web.workspaces import badge  # noqa: E402, F401 - Settings → Badge
 from web.workspaces import closing  # noqa: E402, F401 - Settings → Close workspace
 
 bp.register_blueprint(rentals_bp)

@@ -37,6 +37,7 @@ OWN = {
         "ws.card_payments",
         "ws.card_onboarding_return",
         "ws.card_onboarding_refresh",
+        "ws.badge_settings",  # Settings → Badge (issue 13.5)
     },
 }
 OWN["business"] = (

@@ -545,6 +545,21 @@ WEB_FORMS = [
         prefix=lambda w: "credit-",
         page=_invoice,
     ),
+    WebForm(
+        "web.workspaces.badge.StampForm",
+        "POST",
+        lambda w: _business(w, "/settings/badge/stamp"),
+        lambda w: {
+            "file": PDF,
+            "invoice_id": "",
+            "party_id": str(w.invoice[0]),
+            "number": "F-2025-0002",
+            "issue_date": "2025-03-01",
+            "due_date": "2025-03-31",
+            "total": "1210.00",
+        },
+        page=lambda w: _business(w, "/settings/badge"),
+    ),
 ]
 # Forms posted to more than one route: the other routes, walked with the same fields.
 MORE_ROUTES = [

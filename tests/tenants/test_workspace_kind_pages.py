@@ -38,6 +38,7 @@ OWN = {
         "ws.card_onboarding_return",
         "ws.card_onboarding_refresh",
         "ws.badge_settings",  # Settings → Badge (issue 13.5)
+        "ws.close_workspace",  # Settings → Close workspace (issue 13.1)
     },
 }
 OWN["business"] = (

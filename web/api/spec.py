@@ -24,6 +24,22 @@ DATE = {
 NO_NUL = r"^[^\x00]*$"
 
 
+# An invoice PDF, as a raw application/pdf body or in a multipart field "file".
+PDF_BODY = {
+    "required": True,
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+    },
+}
+
+
 def _text(max_length: int, *, nullable: bool = False, min_length: int = 0) -> dict:
     schema = {"type": "string", "maxLength": max_length, "pattern": NO_NUL}
     if min_length:
@@ -589,19 +605,7 @@ SPEC = {
                 "parameters": [
                     _query("filename", _text(200), "File name for a raw application/pdf body."),
                 ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["file"],
-                                "properties": {"file": {"type": "string", "format": "binary"}},
-                            }
-                        },
-                    },
-                },
+                "requestBody": PDF_BODY,
                 "responses": _responses(
                     {"200": {"description": "Attached.", "content": _json(_ref("Invoice"))}},
                     "401",
@@ -626,19 +630,7 @@ SPEC = {
                     "otherwise 409 with `reason` (plan, email, tax_id, ladder, closed, pending). "
                     "An encrypted or unreadable PDF is 422."
                 ),
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["file"],
-                                "properties": {"file": {"type": "string", "format": "binary"}},
-                            }
-                        },
-                    },
-                },
+                "requestBody": PDF_BODY,
                 "responses": _responses(
                     {
                         "200": {

@@ -146,6 +146,6 @@ def test_the_chart_shows_the_last_30_days_of_views_and_their_total(app, qualifyi
     chart = page[page.index('id="badge-views"') :]
     assert len(re.findall(r"<rect ", chart)) == 30
     total = sum(views)
-    assert re.search(rf'id="badge-views-total">{total} (views|visitas)', chart), chart[:600]
+    assert re.search(rf'id="badge-views-total">{total} (views|visualizaciones)', chart), chart[:600]
     note = es("Your badge and your invoices' badges together. Updated every 10 minutes.")
     assert html.unescape(note) in html.unescape(chart)

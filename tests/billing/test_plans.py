@@ -387,24 +387,27 @@ def test_cron_ends_a_trial_without_subscription_on_the_right_day(app, create_wor
             assert (sub.plan_code, sub.status) == ("gratis", "active")
 
 
-def test_the_demo_workspaces_are_on_profesional(app):
+def test_the_demo_business_is_on_profesional_and_the_landlord_s_plan_lapsed(app):
     from tenants import db
     from tenants.db import tenant_context
     from tenants.services.billing import plans
     from tenants.services.platform import workspaces
-    from tests.web.test_demo_history import DEMO_USERS, seed
+    from tests.web.test_demo_history import seed
 
     seed(app)
     with app.app_context():
-        for slug, _email in DEMO_USERS:
-            workspace = workspaces.workspace_by_slug(slug)
-            with tenant_context(workspace.id):
-                sub = plans.subscription()
-                assert (sub.plan_code, sub.status, sub.trial_ends_at) == (
-                    "profesional",
-                    "active",
-                    None,
-                )
-                plans.require("api")
-                plans.require("escalation")
+        business = workspaces.workspace_by_slug("demo-business")
+        with tenant_context(business.id):
+            sub = plans.subscription()
+            assert (sub.plan_code, sub.status, sub.trial_ends_at) == ("profesional", "active", None)
+            plans.require("api")
+            plans.require("escalation")
+        # The landlord's renewal failed and its grace ended: it works as on Gratis (and its
+        # badge is suspended, tests/web/test_demo_badge.py).
+        landlord = workspaces.workspace_by_slug("demo-landlord")
+        with tenant_context(landlord.id):
+            sub = plans.subscription()
+            assert (sub.plan_code, sub.status) == ("profesional", "suspended")
+            assert plans.plan_in_force().code == "gratis"
+            assert not plans.has("badge")
         db.session.rollback()

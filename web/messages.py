@@ -294,7 +294,6 @@ MESSAGES = {
     "instalments_nothing_owed": _l("Nothing is owed: there is nothing to pay in instalments."),
     "instalments_running": _l("An instalment plan is already running for this debt."),
     "instalments_not_open": _l("This plan is no longer waiting for an answer."),
-    "instalments_not_running": _l("This plan is not running any more."),
     "instalments_not_running": _l("This plan is not running."),
     "sepa_mandate_not_accepted": _l("To pay by direct debit, accept the mandate."),
     "sepa_unavailable": _l(

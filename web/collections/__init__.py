@@ -8,5 +8,10 @@ from flask import Blueprint
 
 bp = Blueprint("collections", __name__)
 
-from web.collections import instalments  # noqa: E402, F401 - instalment plans
-from web.collections import cases, letters, portal, settings  # noqa: E402, F401 - routes register on bp
+from web.collections import (  # noqa: E402, F401 - routes register on bp
+    cases,
+    instalments,  # instalment plans
+    letters,
+    portal,
+    settings,
+)

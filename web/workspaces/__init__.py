@@ -58,14 +58,16 @@ def _leave_workspace(exc):
         reset_tenant(token)
 
 
+from web import plans  # noqa: E402, F401 - the plan page and the 402 page register on bp
 from web.collections import bp as collections_bp  # noqa: E402 - nested like the rent book
 from web.receivables import bp as receivables_bp  # noqa: E402 - nested like the rent book
 from web.rentals import bp as rentals_bp  # noqa: E402 - nested: /w/<slug>/… with its checks
-from web import plans  # noqa: E402, F401 - the plan page and the 402 page register on bp
-from web.workspaces import views  # noqa: E402, F401 - routes register on bp
-from web.workspaces import card_payments  # noqa: E402, F401 - Settings → Card payments
-from web.workspaces import badge  # noqa: E402, F401 - Settings → Badge
-from web.workspaces import closing  # noqa: E402, F401 - Settings → Close workspace
+from web.workspaces import (  # noqa: E402, F401 - routes register on bp
+    badge,  # Settings → Badge
+    card_payments,  # Settings → Card payments
+    closing,  # Settings → Close workspace
+    views,
+)
 
 bp.register_blueprint(rentals_bp)
 bp.register_blueprint(receivables_bp)

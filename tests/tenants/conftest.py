@@ -223,6 +223,11 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
     ).first()
     invoice_badge = issuance.register_invoice(invoice.id)
     db.session.add(BadgeView(token=invoice_badge.token, day=today, views=3))
+    # Every invoice with a PDF has a stamped copy, so its stamped.pdf route answers.
+    attached = select(Charge).where(Charge.kind == "invoice", Charge.attachment_sha256.is_not(None))
+    for stamped in db.session.scalars(attached):
+        registered = issuance.register_invoice(stamped.id)
+        registered.stamped_sha256 = stamped.attachment_sha256
     db.session.flush()
     return {
         "case_id": case.id,

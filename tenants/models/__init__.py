@@ -1,12 +1,22 @@
 """All models, imported here so that `Base.metadata` knows every table."""
 
-from tenants.models.accounts import User, UserSession
+from tenants.models.accounts import RecoveryCode, User, UserSession
 from tenants.models.activity import ActivityEvent
 from tenants.models.badges import Badge, BadgeView, InvoiceBadge
 from tenants.models.bank import BankLine, BankStatement
 from tenants.models.card_payments import CardBooking, CardPayment, StripeAccount
 from tenants.models.collections import Case, CaseEvent, Ladder, LadderStep, Letter
 from tenants.models.deposits import Deposit, DepositDeduction
+from tenants.models.escalations import (
+    Escalation,
+    EscalationAccess,
+    EscalationDeadline,
+    EscalationDocument,
+    EscalationEvent,
+    EscalationMessage,
+    EscalationOffer,
+    LawFirm,
+)
 from tenants.models.instalments import Instalment, InstalmentPlan
 from tenants.models.jobs import JobRun
 from tenants.models.leases import Lease, LeaseExtra, LeaseParty
@@ -46,6 +56,15 @@ __all__ = [
     "Charge",
     "ChargeLine",
     "Deposit",
+    "Escalation",
+    "EscalationAccess",
+    "EscalationDeadline",
+    "EscalationDocument",
+    "EscalationEvent",
+    "EscalationMessage",
+    "EscalationOffer",
+    "LawFirm",
+    "RecoveryCode",
     "DepositDeduction",
     "Instalment",
     "InstalmentPlan",

@@ -229,13 +229,84 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
         registered = issuance.register_invoice(stamped.id)
         registered.stamped_sha256 = stamped.attachment_sha256
     db.session.flush()
+    escalation = _make_escalation(tag, case, owner)
     return {
+        "escalation_id": escalation.id,
         "case_id": case.id,
         "charge_id": charge.id,
         "letter_id": letter.id,
         "plan_id": plan.id,
         "attachment_id": told.attachments[0].id,
     }
+
+
+def _make_escalation(tag: str, case, owner):
+    """The case escalated to a law firm of its own, with a row in every escalation table."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from tenants import db
+    from tenants.models import (
+        Escalation,
+        EscalationAccess,
+        EscalationDeadline,
+        EscalationDocument,
+        EscalationEvent,
+        EscalationMessage,
+        EscalationOffer,
+        LawFirm,
+        Workspace,
+        WorkspaceKind,
+    )
+
+    firm = Workspace(slug=f"{tag}-firm", name=f"{tag} Abogados", kind=WorkspaceKind.LAW_FIRM)
+    db.session.add(firm)
+    db.session.flush()
+    db.session.add(LawFirm(workspace_id=firm.id, provinces=["Madrid"], case_types=["monitorio"]))
+    now = db.utcnow()
+    escalation = Escalation(
+        case_id=case.id,
+        firm_id=firm.id,
+        case_type="monitorio",
+        status="accepted",
+        claimed_amount=Decimal("440.00"),
+        flat_fee=Decimal("150.00"),
+        terms_accepted_at=now,
+        escalated_by_id=owner.id,
+    )
+    db.session.add(escalation)
+    db.session.flush()
+    message = EscalationMessage(
+        escalation_id=escalation.id, side="firm", kind="request", text=f"{tag} request"
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.add_all(
+        [
+            EscalationOffer(
+                escalation_id=escalation.id,
+                firm_id=firm.id,
+                expires_at=now + timedelta(hours=48),
+                answer="accepted",
+                answered_at=now,
+                no_conflict=True,
+            ),
+            EscalationEvent(escalation_id=escalation.id, kind="status", side="firm", detail={}),
+            EscalationDeadline(escalation_id=escalation.id, due_on=date(2027, 1, 15), label=tag),
+            EscalationAccess(escalation_id=escalation.id, firm_id=firm.id, action="viewed"),
+            EscalationDocument(
+                escalation_id=escalation.id,
+                request_id=message.id,
+                side="creditor",
+                filename=f"{tag}.pdf",
+                content_type="application/pdf",
+                size=10,
+                sha256="0" * 64,
+            ),
+        ]
+    )
+    db.session.flush()
+    return escalation
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Escalation to partner law firms (issue 14): core, firms, eligibility, escalating, the inbox."""

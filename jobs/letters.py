@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale, get_translations
 from sqlalchemy import select
 
+from jobs import signing
 from jobs.mail import DeliveryFailed, DeliveryRefused, compose_email, deliver_now
 from jobs.maintenance import MAX_EMAIL_ATTEMPTS
 from jobs.queues import LETTERS, MAIL
@@ -96,7 +97,9 @@ def render_letter(tenant_id: int, letter_id: int) -> str | None:
     try:
         now = utcnow()
         context = build_context(letter, now, store=_store(), base_url=_base_url())
-        rendered = compose.render_letter(context, letter.language, now=now)
+        # A certified demand is signed PAdES (docs/law.md#signatures): archived signed.
+        signer = signing.identity() if letter.kind in compose.CERTIFIED_KINDS else None
+        rendered = compose.render_letter(context, letter.language, now=now, signer=signer)
         sha256 = _store().put(rendered.pdf)
     except Exception as exc:
         if _render_failed(letter_id, exc):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from weasyprint.text.fonts import FontConfiguration
 
-from letters import badge_art
+from letters import badge_art, signing
 from letters.qr import payment_codes
 from letters.render import PDF_VARIANT, AssetFetcher, render_document, render_html
 from tenants.clock import MADRID
@@ -34,6 +34,7 @@ TEMPLATES = {
     )
 }
 CERTIFIED_KINDS = {"certified_demand"}
+SIGNATURE_REASON = "Burofax: contenido certificado por Amparo"
 # Letters that ask for money carry the payment block with its two QR codes.
 PAYMENT_KINDS = {"reminder", "claim_1", "claim_2", "formal_demand", "certified_demand", "statement"}
 
@@ -71,10 +72,13 @@ def render_letter(
     tenant_text: dict | None = None,
     *,
     now: dt.datetime | None = None,
+    signer: signing.Identity | None = None,
 ) -> RenderedLetter:
     """The letter of ``context["kind"]`` in ``language``; ValueError for an unknown kind.
 
     ``now`` (aware) is when the content certificate says it was generated; defaults to now.
+    With ``signer``, a certified demand's final file is signed PAdES (letters/signing.py,
+    docs/law.md#signatures): ``pdf`` and ``sha256`` are the signed file's.
     """
     kind = context.get("kind")
     template = TEMPLATES.get(kind) if isinstance(kind, str) else None
@@ -112,4 +116,12 @@ def render_letter(
     certificate = render_document(certificate_html, fetcher=fetcher, font_config=fonts)
     combined = body.copy(body.pages + certificate.pages)
     pdf = combined.write_pdf(pdf_variant=PDF_VARIANT)
+    if signer is not None:
+        pdf = signing.sign_pdf(
+            pdf,
+            signer,
+            reason=SIGNATURE_REASON,
+            location=context.get("place") or "",
+            name=(context.get("creditor") or {}).get("name") or None,
+        )
     return RenderedLetter(pdf, hashlib.sha256(pdf).hexdigest(), content_sha256, html, body_pdf)

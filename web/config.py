@@ -77,6 +77,13 @@ def defaults(instance_path: str) -> dict:
         **DEV_STRIPE,
         "STRIPE_API_BASE": "https://api.stripe.com",
         "STRIPE_PLATFORM_FEE_PERCENT": "0",  # the platform's fee on each card payment, in %
+        # PAdES signatures on certified demands and dossiers (letters/signing.py): the PEM
+        # paths of the certificate and its key (optionally encrypted). Unset outside
+        # production: a self-signed development certificate made once in SIGNING_DEV_DIR.
+        "SIGNING_CERT": "",
+        "SIGNING_KEY": "",
+        "SIGNING_KEY_PASSWORD": "",
+        "SIGNING_DEV_DIR": str(Path(instance_path) / "signing"),
         "DEMO_PASSWORD": "amparo-demo",
         "LOG_LEVEL": "INFO",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,

@@ -38,7 +38,15 @@ from pypdf.generic import NameObject
 from sqlalchemy import or_, select
 
 from letters import i18n, signing
-from letters.render import ASSETS_DIR, AssetFetcher, render_document, render_html, render_pdf
+from letters.render import (
+    ASSETS_DIR,
+    PDF_VARIANT,
+    AssetFetcher,
+    format_money,
+    render_document,
+    render_html,
+    render_pdf,
+)
 from tenants.clock import date_in_spain
 from tenants.db import current_tenant_id, session
 from tenants.models import (
@@ -70,7 +78,7 @@ CASE_TYPES = {
     "eviction": "Desahucio por falta de pago",
     "ordinary": "Reclamación de cantidad (juicio ordinario o verbal)",
 }
-CHANNELS = {"email": "correo electrónico", "post": "correo postal", "burofax": "burofax"}
+CHANNELS = {"email": "correo electrónico", "postal": "correo postal", "certified": "burofax"}
 METHODS = {
     "transfer": "transferencia",
     "cash": "efectivo",
@@ -174,6 +182,15 @@ def _creditor(workspace: Workspace) -> dict:
         "email": workspace.contact_email or "",
         "phone": workspace.phone or "",
     }
+
+
+def concept(owed: claims.OwedCharge) -> str:
+    """A charge as the letters name it: "Renta de octubre de 2026", "Factura F-12"."""
+    if owed.period is not None:
+        return f"Renta de {i18n.month_year(owed.period, LANGUAGE)}"
+    if owed.number:
+        return f"Factura {owed.number}"
+    return owed.description
 
 
 def _when(letter: Letter) -> date | None:
@@ -290,7 +307,7 @@ def _payments(case: Case) -> list[dict]:
             },
         )
         row["to_case"] += allocation.amount
-        row["charges"].append(claims.owed_charge(allocation.charge, payment.received_on).label)
+        row["charges"].append(concept(claims.owed_charge(allocation.charge, payment.received_on)))
     return list(payments.values())
 
 
@@ -312,7 +329,7 @@ def _disputed_charges(case: Case) -> list[dict]:
     ).all()
     return [
         {
-            "label": claims.owed_charge(c, date_in_spain(c.disputed_at)).label,
+            "label": concept(claims.owed_charge(c, date_in_spain(c.disputed_at))),
             "on": date_in_spain(c.disputed_at),
             "reason": c.dispute_reason,
         }
@@ -346,7 +363,8 @@ def _timeline(case: Case, letters: list[dict], payments: list[dict], messages, e
         if row["delivered_on"] is not None:
             events.append((row["delivered_on"], 3, f"Entregado: {row['title']}{copy}"))
     for row in payments:
-        events.append((row["received_on"], 4, "Pago recibido"))
+        amount = format_money(row["to_case"])
+        events.append((row["received_on"], 4, f"Pago recibido: {amount} a esta deuda"))
     for message in messages:
         what = "Promesa de pago" if message.kind == "promise" else "Mensaje del deudor"
         events.append((date_in_spain(message.created_at), 5, f"{what} en el portal"))
@@ -579,8 +597,6 @@ def _cover(info: dict, parts: list[Part], listed: list[Listed], now: dt.datetime
         )
         document = render_document(html, fetcher=AssetFetcher(ASSETS_DIR))
         if len(document.pages) == cover_pages:
-            from letters.render import PDF_VARIANT
-
             return document.write_pdf(pdf_variant=PDF_VARIANT)
         cover_pages = len(document.pages)
     raise RuntimeError("the dossier's cover did not settle on a page count")
@@ -684,7 +700,15 @@ def build(
     place = (info["creditor"]["address_lines"] or [""])[-1]
     pdf = signing.sign_pdf(merged, signer, reason=SIGNATURE_REASON, location=place, name="Amparo")
     petition_pdf = signing.sign_pdf(
-        _render("petition.html", {**info, "parts": parts, "listed": listed}),
+        _render(
+            "petition.html",
+            {
+                **info,
+                "parts": parts,
+                "listed": listed,
+                "total_pages": len(PdfReader(io.BytesIO(merged)).pages),
+            },
+        ),
         signer,
         reason=PETITION_REASON,
         location=place,

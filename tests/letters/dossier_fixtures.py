@@ -51,13 +51,15 @@ class DossierCase:
     lease_id: int
     document_pdf: bytes
     debtor_pdf: bytes
+    burofax_signer: object  # the signing.Identity the certified demand was signed with
 
 
 @pytest.fixture
-def dossier_case(app, create_workspace, make_case, make_letter):  # noqa: F811
+def dossier_case(app, create_workspace, make_case, make_letter, tmp_path):  # noqa: F811
     from flask import current_app
     from sqlalchemy import select
 
+    from letters import signing
     from tenants import db
     from tenants.clock import today_in_spain
     from tenants.db import tenant_context
@@ -66,6 +68,7 @@ def dossier_case(app, create_workspace, make_case, make_letter):  # noqa: F811
         Escalation,
         EscalationDocument,
         LawFirm,
+        Letter,
         Member,
         User,
         Workspace,
@@ -100,7 +103,7 @@ def dossier_case(app, create_workspace, make_case, make_letter):  # noqa: F811
         tenant_id,
         data.case_id,
         kind="formal_demand",
-        channel="post",
+        channel="postal",
         status="posted",
         text="Requerimiento de pago",
         tracking="PK111111111ES",
@@ -113,6 +116,15 @@ def dossier_case(app, create_workspace, make_case, make_letter):  # noqa: F811
         text="Burofax",
         tracking="BF222222222ES",
     )
+    # The certified demand as the render job archives it: signed (docs/law.md#signatures).
+    burofax_signer = signing.self_signed_identity(tmp_path / "burofax", "Burofax firmado")
+    with app.app_context(), tenant_context(tenant_id):
+        letter = db.session.get(Letter, certified)
+        store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+        letter.pdf_sha256 = store.put(
+            signing.sign_pdf(store.get(letter.pdf_sha256), burofax_signer, reason="Burofax")
+        )
+        db.session.commit()
     document_pdf = letter_pdf("Contrato firmado")
     debtor_pdf = letter_pdf("Justificante del deudor")
     with app.app_context(), tenant_context(tenant_id):
@@ -171,4 +183,5 @@ def dossier_case(app, create_workspace, make_case, make_letter):  # noqa: F811
             lease_id=data.lease_id,
             document_pdf=document_pdf,
             debtor_pdf=debtor_pdf,
+            burofax_signer=burofax_signer,
         )

@@ -136,8 +136,8 @@ def test_the_dossier_signature_validates_and_a_changed_byte_fails_it(built, iden
     assert not signing.validate(result.pdf + b"\n% added\n", identity).entire_file
 
 
-def test_the_zip_index_hashes_match_its_files(built):
-    from letters import dossier
+def test_the_zip_index_hashes_match_its_files(built, dossier_case):
+    from letters import dossier, signing
 
     result, facts = built
     archive = zipfile.ZipFile(io.BytesIO(result.zip))
@@ -152,6 +152,10 @@ def test_the_zip_index_hashes_match_its_files(built):
     digests = {row["sha256"] for row in rows}
     assert set(facts["letter_hashes"]) <= digests
     assert hashlib.sha256(PNG).hexdigest() in digests  # the photo is in the ZIP
+    # The certified demand's file is the archived original: its own signature still holds.
+    [burofax] = [n for n in archive.namelist() if "certified_demand" in n]
+    assert hashlib.sha256(archive.read(burofax)).hexdigest() == facts["letter_hashes"][1]
+    assert signing.validate(archive.read(burofax), dossier_case.burofax_signer).ok
     index_txt = archive.read("indice.txt").decode("utf-8")
     for row in rows:
         assert f"{row['sha256']}  {row['descripcion']}" in index_txt
@@ -185,3 +189,95 @@ def _pages(pdf: bytes, start: int, stop: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def test_a_business_debt_carries_its_invoices_and_the_late_payment_fees(
+    app,
+    create_workspace,
+    make_letter,  # noqa: F811
+    identity,
+):
+    """An unpaid invoice of a business client: its PDF is a part of the dossier, and the debt
+    adds the Ley 3/2004 interest and the 40 € fees once a demand has left."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from letters import dossier
+    from tenants import db
+    from tenants.clock import today_in_spain
+    from tenants.db import tenant_context
+    from tenants.models import Case, Charge, Escalation, Member, User
+    from tenants.services.collections import cases, claims
+    from tenants.services.receivables import invoices
+    from tenants.services.rentals import parties
+    from tenants.storage import DocumentStore
+    from tests.letters.dossier_fixtures import letter_pdf
+
+    tenant_id, _slug = create_workspace(name="Suministros Ana", kind="business")
+    today = today_in_spain()
+    invoice_pdf = letter_pdf("Factura F-7 Talleres Norte")
+    with app.app_context(), tenant_context(tenant_id):
+        store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+        client = parties.create_party(
+            name="Talleres Norte SL",
+            kind="company",
+            tax_id="B87654323",
+            is_business=True,
+            street="Polígono Sur 4",
+            postal_code="41001",
+            city="Sevilla",
+            province="Sevilla",
+        )
+        invoice = invoices.create_invoice(
+            invoices.InvoiceInput(
+                party_id=client.id,
+                number="F-7",
+                issue_date=today - timedelta(days=90),
+                due_date=today - timedelta(days=60),
+                total="1210.00",
+                description="Recambios",
+            )
+        )
+        invoices.attach_document(invoice.id, sha256=store.put(invoice_pdf), filename="F-7.pdf")
+        cases.take_in_overdue(today, "business")
+        db.session.flush()
+        case_id = db.session.scalar(select(Charge.case_id).where(Charge.id == invoice.id))
+        db.session.commit()
+    make_letter(tenant_id, case_id, kind="formal_demand", channel="postal", status="posted")
+    with app.app_context(), tenant_context(tenant_id):
+        owner = db.session.scalars(
+            select(User).join(Member, Member.user_id == User.id).where(Member.role == "owner")
+        ).first()
+        escalation = Escalation(
+            case_id=case_id,
+            case_type="monitorio",
+            claimed_amount="1250.00",
+            terms_accepted_at=db.utcnow(),
+            escalated_by_id=owner.id,
+        )
+        db.session.add(escalation)
+        db.session.flush()
+        claim = claims.claim_of_case(db.session.get(Case, case_id), today)
+        result = dossier.build(escalation, store=store, signer=identity, now=db.utcnow())
+        db.session.rollback()
+
+    assert claim.is_demand and claim.compensation == 40
+    invoice_hash = hashlib.sha256(invoice_pdf).hexdigest()
+    [part] = [p for p in result.parts if p.sha256 == invoice_hash]
+    assert part.title == "Factura F-7" and part.original
+    assert not [p for p in result.parts if "arrendamiento" in p.filename]  # no lease here
+    cover = pdf_text(_pages(result.pdf, 0, result.cover_pages))
+    assert "Factura F-7" in cover and "Talleres Norte SL" in cover and "B87654323" in cover
+    assert f"Principal {money('1210')}" in cover
+    assert "Ley 3/2004" in cover and money("40") in cover
+    assert f"Total reclamado {money(str(claim.total))}" in cover
+    petition = pdf_text(result.petition)
+    assert "JUZGADO DE PRIMERA INSTANCIA DE SEVILLA" in petition
+    assert "Facturas vencidas y no pagadas" in petition
+    assert (
+        f"Costas y gastos (indemnización por costes de cobro, art. 8 Ley 3/2004) {money('40')}"
+        in petition
+    )
+    assert "Intereses" in petition and money(str(claim.interest)) in petition

@@ -14,7 +14,9 @@ at the certified demand (approved, posted the next day, delivered two days later
   lower flat fee), which declined it the next day (a conflict of interest); no other firm fits
   the terms the business had accepted, so it was left without a firm; the business withdrew it
   at noon and escalated it again to the demo law firm on its terms, and Laura accepted it the
-  next morning.
+  next morning. She asked for the signed order, the business uploaded it (a PDF) the next day,
+  and she filed the monitorio 12 days ago (Juzgado de Primera Instancia n.º 12 de Madrid,
+  "Monitorio 1234/<year>"), noting the day the debtor's 20 days to pay or oppose end.
 - Mudanzas Tajo: escalated 12 days ago, accepted, the firm's demand sent, a short thread, and a
   request for documents 3 days ago that the business has not answered yet (due in a week).
 - Decoración Retiro: escalated yesterday afternoon; the offer waits for the firm's answer.
@@ -159,7 +161,15 @@ DEBTS = (
 VAT = Decimal("0.21")
 # Days ago each step happened, counted back from the seed's day.
 RECOVERED = {"escalated": 30, "accepted": 29, "demand_sent": 28, "paid": 16, "outcome": 15}
-REASSIGNED = {"escalated": 20, "declined": 19, "accepted": 18}
+REASSIGNED = {
+    "escalated": 20,
+    "declined": 19,
+    "accepted": 18,
+    "request": 17,
+    "upload": 16,
+    "filed": 12,
+}
+COURT = "Juzgado de Primera Instancia n.º 12 de Madrid"
 IN_PROGRESS = {"escalated": 12, "accepted": 11, "demand_sent": 9, "thread": 8, "request": 3}
 OFFERED = {"escalated": 1}
 
@@ -339,6 +349,58 @@ def _bring_debts(today: date) -> dict[str, Case]:
     return {key: session.get(Case, case_id) for key, case_id in found.items() if case_id}
 
 
+def _filed(escalation_id: int, owner: User, lawyer: User, firm: LawFirm, today: date) -> None:
+    """The firm asks for the signed order, the business uploads it the next day, the firm files
+    the monitorio and notes the day the debtor's time to pay or oppose ends."""
+    steps = REASSIGNED
+    asked_on = today - timedelta(days=steps["request"])
+    with _on(asked_on, FIRM_AT, 20), _as_firm(firm):
+        request = inbox.request_documents(
+            escalation_id,
+            text="El pedido firmado por el cliente, para acompañar la petición de monitorio.",
+            due_on=asked_on + timedelta(days=5),
+            actor=lawyer,
+            today=asked_on,
+        )
+        request_id = request.id
+    uploaded_on = today - timedelta(days=steps["upload"])
+    order = render_pdf(
+        "<h1>Pedido n.º 2025-0418</h1>"
+        "<p>Cliente: Eventos Sierra Norte S.L. · Proveedor: Comercial Demo S.L.</p>"
+        "<p>Suministro e instalación de mobiliario para eventos, según presupuesto aceptado. "
+        "Importe: 3.500,00 € más IVA. Pago a 30 días de la factura.</p>"
+        "<p>Conforme: firma y sello del cliente.</p>"
+    )
+    with _on(uploaded_on, time(10, 15)):
+        creditor.upload_document(
+            escalation_id,
+            upload=creditor.Upload("pedido-firmado.pdf", order),
+            actor=owner,
+            store=_store(),
+            request_id=request_id,
+        )
+    filed_on = today - timedelta(days=steps["filed"])
+    _move(
+        escalation_id,
+        lawyer,
+        firm,
+        filed_on,
+        "monitorio_filed",
+        note="Petición de monitorio presentada por LexNET con la factura, el pedido y el burofax.",
+        court=COURT,
+        procedure_number=f"Monitorio 1234/{filed_on.year}",
+        filed_on=filed_on,
+    )
+    with _on(filed_on, AFTERNOON_AT), _as_firm(firm):
+        inbox.add_deadline(
+            escalation_id,
+            label="Fin del plazo del deudor para pagar u oponerse al monitorio (20 días)",
+            due_on=today + timedelta(days=12),
+            actor=lawyer,
+            today=filed_on,
+        )
+
+
 def seed_business_escalations(today: date) -> None:
     """The business's four escalations (see the module's docstring)."""
     if session.scalar(select(Escalation.id).limit(1)) is not None:
@@ -422,6 +484,7 @@ def seed_business_escalations(today: date) -> None:
     escalation = session.get(Escalation, escalation_id)
     if escalation.status == "offered" and escalation.firm_id == firm.workspace_id:
         _accept(escalation_id, lawyer, firm, day(steps["accepted"]))
+        _filed(escalation_id, owner, lawyer, firm, today)
 
     # In progress: the firm's demand sent, a thread, a request the business has not answered.
     steps = IN_PROGRESS

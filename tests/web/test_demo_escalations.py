@@ -115,7 +115,7 @@ def test_the_demo_law_firm_has_escalations_in_several_statuses(app, make_client)
     statuses = {debtor: row[1] for debtor, row in mine.items()}
     assert statuses == {
         "Suministros Hosteleros Castilla S.L.": "recovered",
-        "Eventos Sierra Norte S.L.": "accepted",
+        "Eventos Sierra Norte S.L.": "monitorio_filed",
         "Mudanzas Tajo S.L.": "demand_sent",
         "Decoración Retiro S.L.": "offered",
     }
@@ -178,6 +178,13 @@ def test_the_demo_law_firm_has_escalations_in_several_statuses(app, make_client)
         as_text=True
     )
     assert "El albarán de entrega firmado por el cliente" in html
+    # The filed one: the court and the procedure number, the business's upload that answered
+    # the firm's request.
+    filed = owner.get(f"/w/demo-business/cases/{mine['Eventos Sierra Norte S.L.'][2]}")
+    html = filed.get_data(as_text=True)
+    assert "Juzgado de Primera Instancia n.º 12 de Madrid" in html
+    assert "Monitorio 1234/2025" in html
+    assert "pedido-firmado.pdf" in html
 
     check_the_cases_are_stopped(app)
 

@@ -451,7 +451,9 @@ def _is_pdf(content: bytes) -> bool:
     if not content.startswith(b"%PDF-"):
         return False
     try:
-        return len(PdfReader(io.BytesIO(content)).pages) > 0
+        reader = PdfReader(io.BytesIO(content))
+        # An encrypted PDF cannot be merged: it is listed, and goes in the ZIP as it is.
+        return not reader.is_encrypted and len(reader.pages) > 0
     except Exception:
         return False
 
@@ -461,7 +463,19 @@ def parts_of(escalation: Escalation, info: dict, store: DocumentStore):
     parts: list[Part] = []
     listed: list[Listed] = []
 
-    def add(title: str, name: str, content: bytes, original: bool) -> Part:
+    def add(title: str, name: str, content: bytes, original: bool) -> Part | None:
+        """A part, or, for a file pypdf cannot merge (a scan that is not a PDF, an encrypted
+        PDF), a listed file: in the cover's list and in the ZIP, as it is."""
+        if original and not _is_pdf(content):
+            listed.append(
+                Listed(
+                    title,
+                    f"{_slug(name)}.{'pdf' if content[:5] == b'%PDF-' else 'bin'}",
+                    content,
+                    PDF if content[:5] == b"%PDF-" else "application/octet-stream",
+                )
+            )
+            return None
         number = len(parts) + 1
         part = Part(title, f"{number:02d}_{_slug(name)}.pdf", content, original)
         parts.append(part)
@@ -470,18 +484,13 @@ def parts_of(escalation: Escalation, info: dict, store: DocumentStore):
     for row in info["letters"]:
         copy = " (copia al avalista)" if row["is_copy"] else ""
         day = row["left_on"].strftime("%d/%m/%Y")
-        add(
-            f"{row['title']}{copy}, {day}",
-            f"carta_{row['kind']}_{row['id']}",
-            store.get(row["sha256"]),
-            True,
-        )
-        row["part"] = len(parts)
+        title = f"{row['title']}{copy}, {day}"
+        if add(title, f"carta_{row['kind']}_{row['id']}", store.get(row["sha256"]), True):
+            row["part"] = len(parts)
         ack = row["acknowledgement_sha256"]
         if ack and store.exists(ack):
-            content = store.get(ack)
-            if _is_pdf(content):
-                add(f"Acuse de recibo: {row['title']}{copy}", f"acuse_{row['id']}", content, True)
+            title = f"Acuse de recibo: {row['title']}{copy}"
+            if add(title, f"acuse_{row['id']}", store.get(ack), True):
                 row["acknowledgement_part"] = len(parts)
     if info["debtor_is_business"] or not info["leases"]:
         invoices = session.scalars(
@@ -491,14 +500,12 @@ def parts_of(escalation: Escalation, info: dict, store: DocumentStore):
         ).all()
         for charge in invoices:
             if store.exists(charge.attachment_sha256):
-                content = store.get(charge.attachment_sha256)
-                if _is_pdf(content):
-                    add(
-                        f"Factura {charge.number or charge.description}",
-                        f"factura_{charge.number or charge.id}",
-                        content,
-                        True,
-                    )
+                add(
+                    f"Factura {charge.number or charge.description}",
+                    f"factura_{charge.number or charge.id}",
+                    store.get(charge.attachment_sha256),
+                    True,
+                )
     for lease in info["leases"]:
         summary = _lease_summary(lease)
         title = "Contrato de arrendamiento: datos" + (

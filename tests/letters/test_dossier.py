@@ -281,3 +281,36 @@ def test_a_business_debt_carries_its_invoices_and_the_late_payment_fees(
         in petition
     )
     assert "Intereses" in petition and money(str(claim.interest)) in petition
+
+
+def test_a_stored_file_that_is_no_readable_pdf_is_listed_and_kept_in_the_zip(
+    app, dossier_case, identity
+):
+    """An acknowledgement scanned to a broken PDF does not stop the dossier: it is listed on
+    the cover with its hash and goes in the ZIP as it is."""
+    from flask import current_app
+
+    from letters import dossier
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.models import Escalation, Letter
+    from tenants.storage import DocumentStore
+
+    broken = b"%PDF-1.4 a scan that is not a PDF"
+    with app.app_context(), tenant_context(dossier_case.tenant_id):
+        store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+        letter = db.session.get(Letter, dossier_case.letter_ids[1])
+        letter.acknowledgement_sha256 = store.put(broken)
+        db.session.flush()
+        escalation = db.session.get(Escalation, dossier_case.escalation_id)
+        result = dossier.build(escalation, store=store, signer=identity, now=db.utcnow())
+        db.session.rollback()
+
+    digest = hashlib.sha256(broken).hexdigest()
+    assert digest not in [p.sha256 for p in result.parts]
+    [listed] = [one for one in result.listed if one.sha256 == digest]
+    assert listed.title.startswith("Acuse de recibo")
+    assert digest in pdf_text(_pages(result.pdf, 0, result.cover_pages))
+    archive = zipfile.ZipFile(io.BytesIO(result.zip))
+    assert broken in [archive.read(name) for name in archive.namelist()]
+    assert result.pages == result.cover_pages + sum(p.pages for p in result.parts)

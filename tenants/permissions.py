@@ -59,6 +59,8 @@ ACTIONS: dict[str, Action] = {
     "plan.manage": _action(CREDITORS, "owner"),  # subscribe, change plan, Customer Portal
     "badge.stamp": _action(CREDITORS, "owner", "manager"),  # stamp an invoice, re-check badge
     "workspace.close": _action(CREDITORS, "owner"),  # close the workspace: revokes the badge
+    # Issue 14: a partner accepts the data-processing agreement (docs/law.md#gdpr-28-law-firms).
+    "firm.dpa": _action({WorkspaceKind.LAW_FIRM}, "partner"),
 }
 
 

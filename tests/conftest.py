@@ -413,10 +413,61 @@ def rows(admin_engine):
     return query
 
 
-def login(client, email="ana@example.com", password=PASSWORD):
+def login(client, email="ana@example.com", password=PASSWORD, *, two_factor=True):
+    """Log in as a person would. A law firm's member must use two-factor sign-in, so unless
+    `two_factor=False` the helper enrols them first if needed (as if they had done it on
+    /account/two-factor) and types the code their app shows after the password."""
+    if two_factor:
+        _enrol_if_required(client.application, email)
     response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    if two_factor and response.headers["Location"].endswith("/login/two-factor"):
+        code = totp_code(client.application, email)
+        response = post_form(client, "/login/two-factor", {"code": code}, token_from="/login")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
+
+
+def _enrol_if_required(app, email: str) -> None:
+    from tenants.services.platform import accounts, two_factor
+
+    with app.app_context():
+        user = accounts.find_user_by_email(email)
+        must = user is not None and two_factor.is_law_firm_member(user)
+    if must:
+        enrol_two_factor(app, email)
+
+
+def enrol_two_factor(app, email: str) -> str:
+    """Two-factor sign-in on for this person (as if done on /account/two-factor); returns the
+    base32 secret their authenticator app holds. A browser test signs a lawyer in with
+    `totp_code(app, email)` after the password."""
+    import pyotp
+
+    from tenants import db
+    from tenants.services.platform import accounts, two_factor
+
+    with app.app_context():
+        user = accounts.find_user_by_email(email)
+        if not two_factor.is_enabled(user):
+            two_factor.enrol_with_secret(user, pyotp.random_base32())
+            db.session.commit()
+        return user.totp_secret
+
+
+def totp_code(app, email: str) -> str:
+    """The code the person's authenticator app shows now. Tests log the same person in many
+    times within 30 seconds, where a real person would wait for the next code: the step last
+    used is forgotten so that this code is accepted (tests/platform/test_two_factor.py shows
+    that a code is otherwise refused the second time)."""
+    from tenants import db
+    from tenants.services.platform import accounts, two_factor
+
+    with app.app_context():
+        user = accounts.find_user_by_email(email)
+        user.totp_last_step = None
+        db.session.commit()
+        return two_factor.current_code(user)
 
 
 @dataclass

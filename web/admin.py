@@ -81,4 +81,4 @@ def rates():
     ), status
 
 
-from web import admin_rates  # noqa: E402 - its routes join this blueprint
+from web import admin_firms, admin_rates  # noqa: E402, F401 - their routes join this blueprint

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -17,6 +19,7 @@ db_cli = AppGroup("db", help="Database migrations.")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
 token_cli = AppGroup("api-token", help="API tokens.")
 admin_cli = AppGroup("admin", help="Platform administrators.")
+firms_cli = AppGroup("firms", help="Partner law firms (the platform's directory).")
 
 
 @db_cli.command("upgrade")
@@ -72,12 +75,118 @@ def admin_create(email: str, name: str, password: str) -> None:
     click.echo(f"{user.email} is a platform admin")
 
 
+def _terms_options(fn, *, required: bool):
+    """The options of a firm's coverage, capacity and fees (`firms add` needs them all)."""
+    for option in reversed(
+        (
+            click.option("--provinces", required=required, help='e.g. "Madrid,Toledo"'),
+            click.option("--case-types", required=required, help="monitorio,eviction,ordinary"),
+            click.option("--capacity", required=required, help="Open escalations at once."),
+            click.option("--min-amount", default=None, help="Smallest claim taken, in euros."),
+            click.option("--flat-fee", default=None, help="Per case, in euros, VAT excluded."),
+            click.option("--success-percent", default=None, help="Of what is recovered."),
+        )
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _firm_error(error: ServiceError) -> click.ClickException:
+    """The service's message in English (the CLI's language), with the field it is about."""
+    from flask_babel import force_locale
+
+    from web.messages import message_for
+
+    with current_app.test_request_context(), force_locale("en"):
+        text = message_for(error)
+    return click.ClickException(f"{error.field}: {text}" if error.field else text)
+
+
+@firms_cli.command("add")
+@click.option("--name", required=True)
+@click.option("--partner-email", required=True, help="Joins now, or is invited by email.")
+@click.option("--partner-name", default="")
+@functools.partial(_terms_options, required=True)
+@with_appcontext
+def firms_add(name, partner_email, partner_name, **terms) -> None:
+    """Add a law firm: its workspace, coverage, capacity, fees and first partner."""
+    from tenants.services.escalations import firms
+
+    try:
+        workspace = firms.create_firm(
+            name, partner_email=partner_email, partner_name=partner_name, **terms
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        raise _firm_error(error) from error
+    db.session.commit()
+    click.echo(f"{workspace.slug}: {workspace.name} added (partner {partner_email})")
+
+
+@firms_cli.command("update")
+@click.argument("slug")
+@click.option("--name", default=None)
+@functools.partial(_terms_options, required=False)
+@with_appcontext
+def firms_update(slug, name, **given) -> None:
+    """Change a firm's coverage, capacity, minimum or fees (what is not given stays)."""
+    from tenants.services.errors import NotFound
+    from tenants.services.escalations import firms
+
+    try:
+        workspace, firm = firms.firm_by_slug(slug)
+    except NotFound:
+        raise click.ClickException(f"no law firm with slug {slug!r}") from None
+    current = {
+        "provinces": firm.provinces,
+        "case_types": firm.case_types,
+        "capacity": firm.capacity,
+        "min_amount": firm.min_amount,
+        "flat_fee": firm.flat_fee,
+        "success_percent": firm.success_percent,
+    }
+    terms = {key: value if given.get(key) is None else given[key] for key, value in current.items()}
+    try:
+        firms.update_firm(workspace.id, name=name, **terms)
+    except ServiceError as error:
+        db.session.rollback()
+        raise _firm_error(error) from error
+    db.session.commit()
+    click.echo(f"{slug}: terms saved")
+
+
+@firms_cli.command("list")
+@with_appcontext
+def firms_list() -> None:
+    """Every law firm: slug, provinces, case types, load, minimum, fees, agreement, active."""
+    from tenants.services.escalations import firms
+
+    for row in firms.list_firms():
+        firm = row.firm
+        fees = " + ".join(
+            part
+            for part in (
+                f"{firm.flat_fee} EUR" if firm.flat_fee is not None else "",
+                f"{firm.success_percent} %" if firm.success_percent is not None else "",
+            )
+            if part
+        )
+        dpa = f"DPA {firm.dpa_version}" if row.dpa_current else "DPA not accepted"
+        click.echo(
+            f"{row.workspace.slug}\t{row.workspace.name}\t{','.join(firm.provinces)}\t"
+            f"{','.join(firm.case_types)}\t{row.open_count}/{firm.capacity}\t"
+            f"min {firm.min_amount} EUR\t{fees}\t{dpa}\t"
+            f"{'active' if firm.active else 'inactive'}"
+        )
+
+
 def register_cli(app) -> None:
     for command in (
         db_cli,
         demo_cli,
         token_cli,
         admin_cli,
+        firms_cli,
         collections_cli,
         worker_command,
         cron_command,

@@ -196,6 +196,12 @@ BADGE_REASONS = {
     "ladder": _l("the collection ladder has no steps"),
     "closed": _l("the workspace was closed"),
 }
+# The types of case a law firm takes (tenants/models/escalations.py CASE_TYPES).
+CASE_TYPE_LABELS = {
+    "monitorio": _l("Monitorio (payment order)"),
+    "eviction": _l("Eviction for non-payment"),
+    "ordinary": _l("Ordinary claim"),
+}
 # One row of the matrix per action of tenants/permissions.py (a test checks none is missing).
 ACTION_LABELS = {
     "rent_book.write": _l("Keep the rent book: properties, leases, payments, deposits, bank"),
@@ -218,4 +224,5 @@ ACTION_LABELS = {
     "plan.manage": _l("Choose the plan and manage the subscription"),
     "badge.stamp": _l("Stamp invoices with the Amparo badge and check the badge again"),
     "workspace.close": _l("Close the workspace (its badge is revoked)"),
+    "firm.dpa": _l("Accept the data-processing agreement for the firm"),
 }

@@ -310,6 +310,31 @@ MESSAGES = {
         "That is not the name of this workspace. Type its name exactly to close it."
     ),
     "workspace_already_closed": _l("This workspace is already closed."),
+    # law firms (tenants/services/escalations/firms.py)
+    "firm_provinces_required": _l("Choose at least one province the firm works in."),
+    "firm_province_unknown": _l(
+        "“%(province)s” is not a Spanish province. Write the provinces as in the list, "
+        "separated by commas, for example Madrid, Toledo."
+    ),
+    "firm_case_types_required": _l("Choose at least one type of case the firm takes."),
+    "firm_case_type_unknown": _l(
+        "“%(case_type)s” is not a type of case: monitorio, eviction or ordinary."
+    ),
+    "firm_capacity_invalid": _l(
+        "The capacity is a whole number of open cases at once, from 1 to %(max)s."
+    ),
+    "amount_negative": _l("The amount cannot be negative."),
+    "firm_percent_range": _l("A success percentage is between 0 and 100."),
+    "firm_terms_required": _l(
+        "Give the firm's fees: a flat fee per case, a success percentage, or both."
+    ),
+    "firm_name_long": _l("The name may have at most %(max)s characters."),
+    "dpa_not_ticked": _l(
+        "Tick the box to declare that the firm accepts the agreement as processor."
+    ),
+    "dpa_version_changed": _l(
+        "The agreement changed while you were reading it: read version %(version)s and accept it."
+    ),
 }
 
 # Things the law would question: shown as warnings, they do not block the landlord.
@@ -476,6 +501,11 @@ ACTIVITY = {
     "badge.reinstated": _l("reinstated the badge: every requirement is met again"),
     "badge.revoked": _l("revoked the badge for good: %(reason)s"),
     "workspace.closed": _l("closed the workspace"),
+    "firm.created": _l("added the law firm %(name)s to the directory"),
+    "firm.updated": _l("changed the firm's coverage, capacity or fees"),
+    "firm.activated": _l("put the firm back in the directory: it receives cases again"),
+    "firm.deactivated": _l("took the firm out of the directory: it receives no new cases"),
+    "firm.dpa": _l("accepted the data-processing agreement, version %(version)s"),
 }
 
 

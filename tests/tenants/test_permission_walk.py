@@ -46,7 +46,7 @@ ALLOWED = {
     "manager": WORKING,
     "granted manager": WORKING | {"letters.approve"},
     "viewer": set(),
-    "partner": {"members.manage"},
+    "partner": {"members.manage"} | {"firm.dpa"},  # accept the data-processing agreement
     "lawyer": set(),
 }
 ROLES_BY_KIND = {

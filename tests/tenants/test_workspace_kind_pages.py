@@ -10,7 +10,12 @@ from tests.conftest import login
 # Each kind's own pages among the workspace's GET pages that take no id. A page of the list
 # below that is not a kind's own must answer 404 there.
 OWN = {
-    "law_firm": {"ws.dashboard", "ws.members"},
+    "law_firm": {
+        "ws.dashboard",
+        "ws.members",
+        "ws.firm_profile",  # Settings → Firm profile (issue 14.1)
+        "ws.firm_dpa",  # Settings → Data-processing agreement (issue 14.1)
+    },
     "landlord": {
         "ws.dashboard",
         "ws.members",

@@ -331,6 +331,35 @@ def _invoice_fields(w: World) -> dict:
     }
 
 
+def _firm_fields(w: World, **more) -> dict:
+    return {
+        "name": "Bufete Walk",
+        "provinces": "Madrid",
+        "case_types": "monitorio",
+        "capacity": "5",
+        "min_amount": "300",
+        "flat_fee": "150",
+        "success_percent": "10",
+        **more,
+    }
+
+
+def _firm_id(w: World) -> int:
+    """A law firm in the directory (the admin's edit form posts to it)."""
+    if not hasattr(w, "firm_id"):
+        from tenants import db
+        from tenants.services.escalations import firms
+
+        with w.app.app_context():
+            fields = {**_firm_fields(w), "name": "Bufete Editado"}
+            workspace = firms.create_firm(
+                fields.pop("name"), partner_email="socio@bufete.example", **fields
+            )
+            db.session.commit()
+            w.firm_id = workspace.id
+    return w.firm_id
+
+
 WEB_FORMS = [
     WebForm(
         "web.rentals.leases.LeaseForm",
@@ -518,6 +547,20 @@ WEB_FORMS = [
         },
         prefix=lambda w: "rate-",
         page=lambda w: "/admin/rates",
+    ),
+    WebForm(
+        "web.admin_firms.NewFirmForm",
+        "POST",
+        lambda w: "/admin/firms/new",
+        lambda w: _firm_fields(w, partner_email="socia@bufete.example"),
+        page=lambda w: "/admin/firms/new",
+    ),
+    WebForm(
+        "web.admin_firms.FirmForm",
+        "POST",
+        lambda w: f"/admin/firms/{_firm_id(w)}",
+        _firm_fields,
+        page=lambda w: "/admin/firms",
     ),
     WebForm(
         "web.receivables.invoices.InvoiceForm",

@@ -31,8 +31,8 @@ from web.auth.forms import (
     SignUpForm,
 )
 from web.auth.login import end_session, start_session
+from web.auth.two_factor import after_password
 from web.extensions import limiter
-from web.i18n import safe_next
 from web.messages import MESSAGES, apply_to_form, flash_error, show_on_form
 
 VERIFY_MAX_AGE = 3 * 24 * 3600
@@ -158,10 +158,8 @@ def login():
             )
             status = 403
         else:
-            start_session(user)
-            session.permanent = True
-            session.pop("lang", None)  # the user's own language from now on
-            return redirect(safe_next(request.args.get("next")))
+            # Logged in now, or once the second step is done (web/auth/two_factor.py).
+            return after_password(user, request.args.get("next"))
     elif form.errors:
         status = 422
     return render_template("auth/login.html", form=form), status

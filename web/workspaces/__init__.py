@@ -66,6 +66,7 @@ from web.workspaces import (  # noqa: E402, F401 - routes register on bp
     badge,  # Settings → Badge
     card_payments,  # Settings → Card payments
     closing,  # Settings → Close workspace
+    firm,  # a law firm's Settings → Firm profile, Data-processing agreement
     views,
 )
 

@@ -171,7 +171,7 @@ def invite_member(workspace: Workspace, actor: User, email: str, role: str) -> I
     invitation = Invitation(
         email=email,
         role=role,
-        invited_by_id=actor.id,
+        invited_by_id=actor.id if actor else None,  # None: the platform (CLI)
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     session.add(invitation)

@@ -59,6 +59,10 @@ ACTIONS: dict[str, Action] = {
     "plan.manage": _action(CREDITORS, "owner"),  # subscribe, change plan, Customer Portal
     "badge.stamp": _action(CREDITORS, "owner", "manager"),  # stamp an invoice, re-check badge
     "workspace.close": _action(CREDITORS, "owner"),  # close the workspace: revokes the badge
+    # Issue 14: hand a case to a law firm or withdraw it: it commits the workspace to the
+    # firm's fees. Writing to the firm and answering its requests for documents is work.
+    "escalations.escalate": _action(CREDITORS, "owner"),
+    "escalations.correspond": _action(CREDITORS, "owner", "manager"),
     # Issue 14: a partner accepts the data-processing agreement (docs/law.md#gdpr-28-law-firms).
     "firm.dpa": _action({WorkspaceKind.LAW_FIRM}, "partner"),
 }

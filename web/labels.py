@@ -21,6 +21,7 @@ PAUSE_REASON_LABELS = {
     "dispute": _l("Disputed"),
     "promise": _l("Promise to pay"),
     "plan": _l("Instalment plan"),
+    "escalation": _l("With a lawyer"),
 }
 CLOSED_REASON_LABELS = {
     "paid": _l("paid"),
@@ -34,6 +35,7 @@ CANCEL_REASON_LABELS = {
     "manual": _l("the case was paused"),
     "dispute": _l("the debtor disputes the debt"),
     "promise": _l("the debtor promised to pay"),
+    "escalation": _l("the case went to a lawyer"),
 }
 STEP_LABELS = {
     "reminder": _l("Friendly reminder"),
@@ -69,6 +71,38 @@ LETTER_STATUS_LABELS = {
     "skipped": _l("Skipped"),
 }
 NOTE_KIND_LABELS = {"note": _l("A note for the file"), "debtor_reply": _l("The debtor's reply")}
+
+# --- escalations: the law firm's inbox (issue 14) ------------------------------------------------
+
+ESCALATION_STATUS_LABELS = {
+    "offered": _l("Offered to a firm"),
+    "unplaced": _l("No firm available"),
+    "accepted": _l("Accepted"),
+    "demand_sent": _l("Demand sent"),
+    "monitorio_filed": _l("Monitorio filed"),
+    "opposed": _l("Opposed"),
+    "hearing": _l("Hearing"),
+    "judgment": _l("Judgment"),
+    "enforcement": _l("Enforcement"),
+    "recovered": _l("Recovered"),
+    "closed_unrecoverable": _l("Closed, unrecoverable"),
+    "withdrawn": _l("Withdrawn"),
+}
+# For an eviction or an ordinary claim the filing is a claim (demanda), not a monitorio.
+CLAIM_FILED_LABEL = _l("Claim filed")
+ESCALATION_CASE_TYPE_LABELS = {
+    "monitorio": _l("Payment order (monitorio)"),
+    "eviction": _l("Eviction for non-payment"),
+    "ordinary": _l("Ordinary claim"),
+}
+
+
+def escalation_status_label(status: str, case_type: str):
+    """The status as the parties say it: the filing of an eviction is "Claim filed"."""
+    if status == "monitorio_filed" and case_type != "monitorio":
+        return CLAIM_FILED_LABEL
+    return ESCALATION_STATUS_LABELS[status]
+
 
 # --- rentals: properties, people, leases, deposits and the rent book import -----------------------
 
@@ -224,5 +258,7 @@ ACTION_LABELS = {
     "plan.manage": _l("Choose the plan and manage the subscription"),
     "badge.stamp": _l("Stamp invoices with the Amparo badge and check the badge again"),
     "workspace.close": _l("Close the workspace (its badge is revoked)"),
+    "escalations.escalate": _l("Escalate a case to a law firm, accepting its fees, or withdraw it"),
+    "escalations.correspond": _l("Write to the law firm of a case and send the documents it asks"),
     "firm.dpa": _l("Accept the data-processing agreement for the firm"),
 }

@@ -250,6 +250,22 @@ MESSAGES = {
         "This step would come before the previous one. Each step must wait at least as long."
     ),
     "case_closed": _l("This case is closed."),
+    # escalating a case (tenants/services/escalations/escalate.py and creditor.py)
+    "escalation_not_eligible": _l(
+        "The case cannot go to a lawyer yet: see what is missing below. Nothing was changed."
+    ),
+    "terms_not_accepted": _l(
+        "Tick “I accept these fees” to escalate: the firm charges them for this case."
+    ),
+    "escalation_filed": _l(
+        "The firm has filed the case in court: it can no longer be withdrawn. Write to the "
+        "firm if you need to stop it."
+    ),
+    "escalation_no_firm": _l("No firm has the case now: there is nobody to write to."),
+    "escalation_running": _l(
+        "The case is with a lawyer: the letters stay stopped. Withdraw the escalation first."
+    ),
+    "escalation_closed": _l("This escalation is closed: nothing more can be changed."),
     "debtor_messages_too_many": _l(
         "You have sent %(most)s messages in the last 24 hours, and they have reached the "
         "creditor. You can write again later, or contact the creditor directly."

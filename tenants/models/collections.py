@@ -36,7 +36,9 @@ STEP_KINDS = (
 CHANNELS = ("email", "postal", "certified")
 ANCHORS = ("due", "previous")
 CASE_STATUSES = ("open", "paused", "closed")
-PAUSE_REASONS = ("manual", "dispute", "promise", "plan")  # plan: an accepted instalment plan
+# plan: an accepted instalment plan; escalation: the case is with a law firm (issue 14), the
+# ladder stays stopped whatever happens (a payment, a promise) until the escalation ends.
+PAUSE_REASONS = ("manual", "dispute", "promise", "plan", "escalation")
 # Letter life: rendering -> awaiting_approval? -> sending (email) / to_post (paper)
 #   -> sent / posted -> delivered (acknowledgement of receipt uploaded)
 # or failed / bounced / cancelled / skipped.

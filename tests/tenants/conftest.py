@@ -230,8 +230,14 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
         registered.stamped_sha256 = stamped.attachment_sha256
     db.session.flush()
     escalation = _make_escalation(tag, case, owner)
+    from tenants.models import EscalationDocument
+
+    document = db.session.scalar(
+        select(EscalationDocument).where(EscalationDocument.escalation_id == escalation.id)
+    )
     return {
         "escalation_id": escalation.id,
+        "document_id": document.id,
         "case_id": case.id,
         "charge_id": charge.id,
         "letter_id": letter.id,
@@ -244,6 +250,10 @@ def _make_escalation(tag: str, case, owner):
     """The case escalated to a law firm of its own, with a row in every escalation table."""
     from datetime import date, timedelta
     from decimal import Decimal
+
+    from flask import current_app
+
+    from tenants.storage import DocumentStore
 
     from tenants import db
     from tenants.models import (
@@ -301,7 +311,9 @@ def _make_escalation(tag: str, case, owner):
                 filename=f"{tag}.pdf",
                 content_type="application/pdf",
                 size=10,
-                sha256="0" * 64,
+                sha256=DocumentStore(current_app.config["DOCUMENTS_DIR"]).put(
+                    b"%PDF-1.4 escalation " + tag.encode()
+                ),
             ),
         ]
     )

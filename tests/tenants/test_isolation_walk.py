@@ -32,6 +32,7 @@ ID_ARGUMENTS = {
     "letter_id": "Letter",
     "plan_id": "InstalmentPlan",
     "attachment_id": "DebtorAttachment",
+    "document_id": "EscalationDocument",
 }
 # Query-string arguments that carry ids (e.g. /members?run=<id> shows a job's progress).
 ID_QUERY_ARGUMENTS = {"run": "run_id"}

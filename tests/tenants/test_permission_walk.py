@@ -37,10 +37,12 @@ WORKING = {
 WORKING |= {"instalments.decide"}  # accept, reject, counter or offer an instalment plan
 WORKING |= {"portal.manage"}  # withdraw a case's portal link, issue a new one
 WORKING |= {"badge.stamp"}  # stamp an invoice with the badge, ask for the badge's check
+WORKING |= {"escalations.correspond"}  # write to a case's law firm, upload what it asks for
 OWNER = WORKING | {"letters.approve", "payee.edit", "ladder.edit", "members.manage"}
 OWNER |= {"plan.manage"}  # subscribe to a plan, the Customer Portal
 OWNER |= {"stripe_account.manage"}  # the Stripe account card payments go to
 OWNER |= {"workspace.close"}  # close the workspace (revokes its badge)
+OWNER |= {"escalations.escalate"}  # escalate a case to a law firm (its fees), withdraw it
 ALLOWED = {
     "owner": OWNER | {"tokens.manage"},
     "manager": WORKING,

@@ -10,6 +10,7 @@ bp = Blueprint("collections", __name__)
 
 from web.collections import (  # noqa: E402, F401 - routes register on bp
     cases,
+    escalation,  # escalating a case to a law firm (issue 14)
     instalments,  # instalment plans
     letters,
     portal,

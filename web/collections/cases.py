@@ -268,6 +268,10 @@ def event_sentence(event, letters_by_id: dict[int, Letter], steps: dict | None =
     """The timeline line of `event`, in the reader's language. `steps` names the ladder's
     positions (an event may give the step by its number)."""
     detail = dict(event.detail or {})
+    if event.kind == "escalation":
+        from web.collections.escalation import case_event_sentence  # it imports this module
+
+        return case_event_sentence(detail)
     key = event.kind
     if detail.get("until") and f"{key}+until" in EVENT_TEXT:
         key = f"{key}+until"
@@ -488,7 +492,11 @@ def render_case(case: Case, status: int = 200, charge_forms: dict | None = None,
 
 @bp.get("/cases/<int:case_id>")
 def case_detail(case_id: int):
-    return render_case(cases.get_case(case_id))
+    from web.collections.escalation import seen  # it imports this module
+
+    case = cases.get_case(case_id)
+    seen(case)  # what the law firm flagged for the creditor is seen
+    return render_case(case)
 
 
 def _act(case_id: int, form_name: str, action, done: str):

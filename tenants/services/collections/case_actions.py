@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from tenants.db import session
 from tenants.models import Case, CaseEvent, Charge, Member, User
-from tenants.models.collections import PAUSE_REASONS
 from tenants.services.collections.cases import (
     action_time,
     cancel_unsent,
@@ -25,6 +24,12 @@ from tenants.services.receivables.payments import parse_amount
 from tenants.services.values import check_day
 
 MAX_PAUSE_DAYS = 366
+PAUSE_EVENTS = {
+    "manual": "paused",
+    "dispute": "disputed",
+    "promise": "promised",
+    "plan": "plan_paused",
+}
 
 
 def _check_until(until: date | None, today: date, *, required: bool) -> date | None:
@@ -57,7 +62,7 @@ def pause_case(
     if case.status == "closed":
         raise ServiceError("case_closed")
     note = (note or "").strip()[:500]
-    if reason not in PAUSE_REASONS:
+    if reason not in PAUSE_EVENTS:  # "escalation" is the escalation's (escalations/escalate.py)
         raise ServiceError("choice_invalid", "reason")
     if reason in ("manual", "dispute") and not note:
         raise ServiceError("required", "note")
@@ -68,6 +73,20 @@ def pause_case(
         promised = parse_amount(amount, "amount") if amount not in (None, "") else None
     if reason in ("dispute", "plan"):
         until = None  # held until it is resolved, or until the plan ends
+    if case.status == "paused" and case.pause_reason == "escalation":
+        # With a law firm: the escalation holds the case. What happened goes on the timeline,
+        # but no pause of its own replaces it (its end would restart the letters).
+        record_event(
+            case,
+            PAUSE_EVENTS[reason],
+            actor=actor,
+            note=note,
+            until=until,
+            amount=promised,
+            cancelled=0,
+        )
+        session.flush()
+        return case
     cancelled = cancel_unsent(case, reason)
     case.status = "paused"
     case.pause_reason = reason
@@ -82,9 +101,7 @@ def pause_case(
         case.next_action_at = None
     record_event(
         case,
-        {"manual": "paused", "dispute": "disputed", "promise": "promised", "plan": "plan_paused"}[
-            reason
-        ],
+        PAUSE_EVENTS[reason],
         actor=actor,
         note=note,
         until=until,
@@ -101,6 +118,8 @@ def resume_case(case_id: int, *, actor: User | None, today: date, note: str = ""
         raise ServiceError("case_not_paused")
     if case.pause_reason == "plan":
         raise ServiceError("instalments_running")  # the plan's end resumes it
+    if case.pause_reason == "escalation":
+        raise ServiceError("escalation_running")  # withdrawn, it is paused by hand
     _resume(case, today, actor=actor, note=(note or "").strip()[:500])
     session.flush()
     return case
@@ -126,7 +145,9 @@ def _resume(case: Case, today: date, *, actor=None, note: str = "", kind: str = 
 
 def wake_paused(case: Case, today: date) -> None:
     """The sweep reached a paused case's date: a promise not kept, or a pause that ends."""
-    if case.pause_reason == "promise":
+    if case.pause_reason == "escalation":
+        case.next_action_at = None  # the firm has it: no date wakes it
+    elif case.pause_reason == "promise":
         _resume(case, today, kind="promise_broken")
     else:
         _resume(case, today)

@@ -33,6 +33,8 @@ from tenants.models import (
     User,
 )
 from tenants.models.collections import UNSENT_STATUSES
+from tenants.models.escalations import CLOSED_STATUSES as ESCALATION_CLOSED_STATUSES
+from tenants.models.escalations import Escalation
 from tenants.models.ledger import CHASED_KINDS
 from tenants.services.collections import ladders
 from tenants.services.errors import NotFound
@@ -192,6 +194,9 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
             case.anchor_date = min(d.due_date for d in debts)
             record_event(case, "reopened", charges=len(debts))
             _start_climb(case, case.ladder, today)
+            if _escalated(case.id):
+                # With a law firm still: the new debts wait with the case, no new climb.
+                case.status, case.pause_reason, case.next_action_at = "paused", "escalation", None
             touched.append(case.id)
         else:
             record_event(case, "charges_added", charges=len(debts))
@@ -207,6 +212,21 @@ def take_in_overdue(today: date, workspace_kind: str = "landlord", limit: int = 
         )
     session.flush()
     return touched
+
+
+def _escalated(case_id: int) -> bool:
+    """The case has an escalation a law firm still works (issue 14): its ladder stays stopped."""
+    return (
+        session.scalar(
+            select(Escalation.id)
+            .where(
+                Escalation.case_id == case_id,
+                Escalation.status.not_in(ESCALATION_CLOSED_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def take_in_for_case(case: Case, today: date) -> int:
@@ -320,10 +340,16 @@ def after_payment(case_ids, received_on: date, reason: str = "paid") -> None:
 
     `received_on` is also the day the clock restarts from. `reason` is "written_off" when the
     owner gave up a charge rather than being paid (no thank-you then)."""
+    # Imported here: the escalations' services import this module.
+    from tenants.services.escalations import escalate
+
     today = received_on
     for case in session.scalars(select(Case).where(Case.id.in_(set(case_ids)))):
         if case.status == "closed":
             continue
+        if reason == "paid":
+            # An escalated case: the firm is told, the ladder stays stopped (the case is held).
+            escalate.payment_arrived(case, received_on)
         balance = case_balance(case.id)
         if balance <= 0:
             if reason == "paid":

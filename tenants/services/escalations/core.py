@@ -44,17 +44,49 @@ ESCALATION_EMAIL = "jobs.escalations:escalation_email"  # (tenant_id, escalation
 BUILD_DOSSIER = "jobs.dossiers:build_dossier"  # (tenant_id, escalation_id)
 
 
+# Who is told of each kind of line (an email, and the line flagged for them), unless the caller
+# says otherwise. A kind not listed tells the other side of whoever wrote it (nobody for the
+# system). The email job (jobs/escalations.py) reads the sides stored on the line.
+TELL = {
+    "escalated": (),  # the creditor did it; the firm hears of it as "offered"
+    "offered": ("firm",),
+    "accepted": ("creditor",),
+    "declined": ("creditor",),
+    "expired": ("creditor",),
+    "unplaced": ("creditor",),
+    "reassigned": ("creditor",),
+    "status": ("creditor",),
+    "filed": ("creditor",),
+    "request": ("creditor",),
+    "deadline": ("creditor",),
+    "outcome": ("creditor",),
+    "payment": ("firm",),
+    "withdrawn": ("firm",),
+}
+OTHER_SIDE = {"creditor": ("firm",), "firm": ("creditor",), "system": ()}
+
+
+def tell_of(kind: str, side: str) -> tuple[str, ...]:
+    """The sides told of a line of `kind` written by `side` (TELL; a message or a document
+    goes to the other side)."""
+    if kind in TELL:
+        return TELL[kind]
+    return OTHER_SIDE.get(side, ())
+
+
 def record(
     escalation: Escalation,
     kind: str,
     *,
     side: str,
     actor: User | None = None,
-    tell: tuple[str, ...] = (),
+    tell: tuple[str, ...] | None = None,
     **detail,
 ) -> EscalationEvent:
     """One line of the escalation's timeline, by `side` ("creditor", "firm", "system"); `tell`
-    names the sides ("creditor", "firm") that get an email and see it flagged."""
+    names the sides ("creditor", "firm") that get an email and see it flagged (None: those of
+    `tell_of`). The sides are kept on the line (`detail["tell"]`) for the email job."""
+    tell = tuple(tell_of(kind, side) if tell is None else tell)
     plain = {key: cases._plain(value) for key, value in detail.items()}
     event = EscalationEvent(
         tenant_id=escalation.tenant_id,
@@ -62,7 +94,7 @@ def record(
         kind=kind,
         side=side,
         actor_id=actor.id if actor is not None else None,
-        detail=plain,
+        detail={**plain, "tell": list(tell)},
     )
     session.add(event)
     case = session.get(Case, escalation.case_id)

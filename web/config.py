@@ -24,6 +24,10 @@ REQUIRED_IN_PRODUCTION = (
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_CONNECT_WEBHOOK_SECRET",
+    # The certificate that signs certified demands and dossiers (letters/signing.py): without
+    # it, no certified demand could be sent, so production does not start.
+    "SIGNING_CERT",
+    "SIGNING_KEY",
 )
 DEV_SECRET_KEY = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
 # Stripe's development defaults are public: a webhook secret anyone knows signs forged events.

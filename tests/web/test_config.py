@@ -25,6 +25,7 @@ def test_production_names_every_missing_setting():
     for name in ("AMPARO_SECRET_KEY", "AMPARO_DATABASE_URL", "AMPARO_BASE_URL", "AMPARO_SMTP_HOST"):
         assert name in message
     assert "AMPARO_STRIPE_WEBHOOK_SECRET" in message
+    assert "AMPARO_SIGNING_CERT" in message and "AMPARO_SIGNING_KEY" in message
     assert "AMPARO_REDIS_URL" not in message  # it was given
 
 
@@ -40,6 +41,8 @@ def test_production_refuses_the_development_secret_key():
         "AMPARO_STRIPE_SECRET_KEY": "sk_live_amparo",
         "AMPARO_STRIPE_WEBHOOK_SECRET": "whsec_live_platform",
         "AMPARO_STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_live_connect",
+        "AMPARO_SIGNING_CERT": "/etc/amparo/seal.pem",
+        "AMPARO_SIGNING_KEY": "/etc/amparo/seal.key",
     }
     result = _start(env)
     assert result.returncode != 0
@@ -114,6 +117,8 @@ def test_production_cookies_are_secure(settings, tmp_path):
             "BASE_URL": "https://amparo.example",
             "MAIL_FROM": "a@b.example",
             "SECRET_KEY": "s3cret",
+            "SIGNING_CERT": "/etc/amparo/seal.pem",
+            "SIGNING_KEY": "/etc/amparo/seal.key",
         },
     )
     assert stub.config["SESSION_COOKIE_SECURE"] is True

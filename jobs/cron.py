@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from jobs import badge_cache, badges, billing, collections, instalments, maintenance, rentals
+from jobs import (
+    badge_cache,
+    badges,
+    billing,
+    collections,
+    escalation_offers,
+    instalments,
+    maintenance,
+    rentals,
+)
 
 
 def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
@@ -43,4 +52,10 @@ def register_periodic_jobs(scheduler: CronScheduler, config) -> None:
     # The badges' views counted in Redis, into the database for the workspaces' charts.
     scheduler.register(
         badge_cache.flush_badge_views, maintenance.CRON, interval=badge_cache.FLUSH_EVERY_SECONDS
+    )
+    # Offers a law firm left unanswered for 48 hours go to the next firm that fits (issue 14).
+    scheduler.register(
+        escalation_offers.expire_offers,
+        maintenance.CRON,
+        interval=escalation_offers.EXPIRE_EVERY_SECONDS,
     )

@@ -63,6 +63,11 @@ ACTIONS: dict[str, Action] = {
     # firm's fees. Writing to the firm and answering its requests for documents is work.
     "escalations.escalate": _action(CREDITORS, "owner"),
     "escalations.correspond": _action(CREDITORS, "owner", "manager"),
+    # Issue 14: the law firm's inbox. Answer an offer (accept with the no-conflict declaration,
+    # decline with a reason); work an accepted escalation (status, thread, requests, deadlines,
+    # files, the outcome). Every member of the firm does both.
+    "inbox.answer": _action({WorkspaceKind.LAW_FIRM}, "partner", "lawyer"),
+    "inbox.work": _action({WorkspaceKind.LAW_FIRM}, "partner", "lawyer"),
     # Issue 14: a partner accepts the data-processing agreement (docs/law.md#gdpr-28-law-firms).
     "firm.dpa": _action({WorkspaceKind.LAW_FIRM}, "partner"),
 }

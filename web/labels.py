@@ -260,5 +260,9 @@ ACTION_LABELS = {
     "workspace.close": _l("Close the workspace (its badge is revoked)"),
     "escalations.escalate": _l("Escalate a case to a law firm, accepting its fees, or withdraw it"),
     "escalations.correspond": _l("Write to the law firm of a case and send the documents it asks"),
+    "inbox.answer": _l("Accept or decline the cases offered to the firm"),
+    "inbox.work": _l(
+        "Work the firm's cases: status, messages, requests, deadlines, files, the outcome"
+    ),
     "firm.dpa": _l("Accept the data-processing agreement for the firm"),
 }

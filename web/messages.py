@@ -284,7 +284,29 @@ MESSAGES = {
     "letter_not_posted": _l("Only a posted letter can take an acknowledgement of receipt."),
     "lease_without_renter": _l("This lease has no renter to send the letter to."),
     "logo_not_image": _l("The logo must be a PNG or JPEG image."),
+    # the law firm's inbox (tenants/services/escalations/inbox.py)
+    "no_conflict_required": _l(
+        "Tick the declaration that your firm has no conflict of interest with the debtor or "
+        "the creditor: without it the case cannot be accepted."
+    ),
+    "offer_answered": _l("This offer has already been answered."),
+    "offer_expired": _l(
+        "The 48 hours to answer this offer have passed: it goes to another firm."
+    ),
+    "offer_not_accepted": _l("Accept the case first."),
     "logo_too_large": _l("The logo is larger than %(kb)s KB."),
+    "status_backwards": _l(
+        "Choose a later step: an escalation never goes back to an earlier status."
+    ),
+    "status_needs_filing": _l("An opposition can only follow a filed petition."),
+    "filing_details_required": _l(
+        "The filing needs the court, the procedure number and the day it was filed."
+    ),
+    "filed_before_accepted": _l("The filing cannot be before the day the case was accepted."),
+    "date_in_past": _l("The date cannot be before today."),
+    "recovered_amount_required": _l(
+        "Write the amount recovered. If nothing was, choose “Closed, unrecoverable”."
+    ),
     # Plans (tenants/services/billing/plans.py): `feature` and `plan` are put in words by
     # web/plans.py (the plan's name is data, in the reader's language).
     "plan_required": _l("%(feature)s: this needs the %(plan)s plan."),

@@ -182,3 +182,83 @@ def inbox_world(app, create_workspace, create_user, make_case) -> InboxWorld:
     ana = app.test_client()
     login(ana, "ana@example.com")
     return InboxWorld(app, creditor_id, creditor_slug, case.case_id, uno, dos, escalation_id, ana)
+
+
+def escalation_for_firm(firm_id: int, tag: str, *, status: str = "offered") -> dict[str, int]:
+    """In the current app context: a creditor of its own (`<tag>-creditor`) whose debtor's case
+    is escalated and offered to the firm (or accepted, `status="accepted"`), with its dossier's
+    files stored, a deadline and a document of the creditor's. For the walks of tests/tenants,
+    which try every route of the firm's inbox. Returns the ids the routes take."""
+    import secrets
+
+    from flask import current_app
+
+    from tenants import db
+    from tenants.db import tenant_context
+    from tenants.models import (
+        Case,
+        Escalation,
+        EscalationDeadline,
+        EscalationDocument,
+        Workspace,
+        WorkspaceKind,
+    )
+    from tenants.services.collections import ladders
+    from tenants.services.escalations import core
+    from tenants.services.rentals import parties
+    from tenants.storage import DocumentStore
+
+    store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    creditor = Workspace(
+        slug=f"{tag}-creditor", name=f"{tag} Inmuebles", kind=WorkspaceKind.LANDLORD
+    )
+    db.session.add(creditor)
+    db.session.flush()
+    with tenant_context(creditor.id):
+        party = parties.create_party(name=f"{tag}-debtor")
+        case = Case(
+            party_id=party.id,
+            ladder_id=ladders.workspace_ladder("landlord").id,
+            anchor_date=db.utcnow().date(),
+            portal_token=secrets.token_urlsafe(24),
+        )
+        db.session.add(case)
+        db.session.flush()
+        now = db.utcnow()
+        pdf = store.put(f"%PDF-1.7 {tag} dossier".encode())
+        escalation = Escalation(
+            case_id=case.id,
+            case_type="monitorio",
+            claimed_amount=Decimal("900.00"),
+            flat_fee=Decimal("150.00"),
+            terms_accepted_at=now,
+            dossier_state="ready",
+            dossier_pdf_sha256=pdf,
+            dossier_zip_sha256=pdf,
+            petition_sha256=pdf,
+        )
+        db.session.add(escalation)
+        db.session.flush()
+        offer = core.offer_to(escalation, firm_id, now)
+        if status == "accepted":
+            offer.answer, offer.answered_at, offer.no_conflict = "accepted", now, True
+            escalation.status, escalation.accepted_at = "accepted", now
+        deadline = EscalationDeadline(
+            escalation_id=escalation.id, due_on=now.date(), label=f"{tag} deadline"
+        )
+        document = EscalationDocument(
+            escalation_id=escalation.id,
+            side="creditor",
+            filename=f"{tag}.pdf",
+            content_type="application/pdf",
+            size=20,
+            sha256=pdf,
+        )
+        db.session.add_all([deadline, document])
+        db.session.flush()
+        return {
+            "escalation_id": escalation.id,
+            "deadline_id": deadline.id,
+            "document_id": document.id,
+            "creditor_id": creditor.id,
+        }

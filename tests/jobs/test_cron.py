@@ -69,6 +69,7 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(app, connection):
         "jobs.instalments.fan_out_instalments",
         "jobs.badges.fan_out_badges",
         "jobs.badge_cache.flush_badge_views",
+        "jobs.escalation_offers.expire_offers",
     }
     assert {job.queue_name for job in jobs.values()} == {CRON}
     assert jobs["jobs.maintenance.requeue_stuck_emails"].interval == 300
@@ -80,6 +81,7 @@ def test_every_periodic_job_is_registered_on_the_cron_queue(app, connection):
     assert jobs["jobs.instalments.fan_out_instalments"].cron == "30 7 * * *"
     assert jobs["jobs.badges.fan_out_badges"].interval == 60 * 60
     assert jobs["jobs.badge_cache.flush_badge_views"].interval == 10 * 60
+    assert jobs["jobs.escalation_offers.expire_offers"].interval == 60 * 60
 
 
 def test_only_old_unsent_email_is_requeued(bound_app, emails, connection):
@@ -201,7 +203,7 @@ def test_the_leader_holds_the_lease_while_it_runs_and_releases_it(app, connectio
 
     assert result.exception is None, result.output
     assert 0 < seen["ttl"] <= leader.CRON_LOCK_SECONDS
-    assert seen["jobs"] == 11  # every job of jobs/cron.py (the test above lists them)
+    assert seen["jobs"] == 12  # every job of jobs/cron.py (the test above lists them)
     assert not connection.exists(leader.CRON_LOCK)  # a successor need not wait for it to expire
 
 

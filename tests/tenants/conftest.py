@@ -237,6 +237,7 @@ def _make_collections(tag: str, lease_id: int) -> dict[str, int]:
     )
     return {
         "escalation_id": escalation.id,
+        "deadline_id": _deadline_id(escalation.id),
         "document_id": document.id,
         "case_id": case.id,
         "charge_id": charge.id,
@@ -319,6 +320,15 @@ def _make_escalation(tag: str, case, owner):
     )
     db.session.flush()
     return escalation
+
+
+def _deadline_id(escalation_id: int) -> int:
+    from tenants import db
+    from tenants.models import EscalationDeadline
+
+    return db.session.scalar(
+        select(EscalationDeadline.id).where(EscalationDeadline.escalation_id == escalation_id)
+    )
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ ID_ARGUMENTS = {
     "letter_id": "Letter",
     "plan_id": "InstalmentPlan",
     "attachment_id": "DebtorAttachment",
+    "escalation_id": "Escalation",
+    "deadline_id": "EscalationDeadline",
     "document_id": "EscalationDocument",
 }
 # Query-string arguments that carry ids (e.g. /members?run=<id> shows a job's progress).
@@ -269,3 +271,54 @@ def test_anonymous_visitor_cannot_tell_which_slugs_exist(app, client, two_tenant
         assert (
             existing.headers["Location"].split("?")[0] == unknown.headers["Location"].split("?")[0]
         )
+
+
+# --- a law firm's inbox: another firm's escalations ------------------------------------------
+
+# The ids of the firm's inbox routes: the escalations are the creditors' rows, read by a firm
+# only when assigned to it (tenants/services/escalations/inbox.py).
+INBOX_ARGUMENTS = {"escalation_id", "deadline_id", "document_id"}
+
+
+def test_another_firms_escalations_are_404_on_every_inbox_route(app, create_workspace, snapshot):
+    from tenants import db
+    from tests.escalations.inbox_helpers import escalation_for_firm
+
+    firms = []
+    for name, email in (("Bufete Ana", "ana@example.com"), ("Bufete Bea", "bea@example.com")):
+        firm_id, slug = create_workspace(name=name, kind="law_firm", owner_email=email)
+        client = app.test_client()
+        login(client, email)  # a law firm's partner: password and two-factor code
+        firms.append(Tenant(firm_id, slug, email, client))
+    a, b = firms
+    with app.app_context():
+        b_ids = escalation_for_firm(b.id, "bea", status="accepted")
+        db.session.commit()
+    b_before = snapshot(b_ids["creditor_id"])
+    token = csrf_token(a.client, f"/w/{a.slug}/members")
+    visited = []
+    for rule in workspace_rules(app):
+        arguments = id_arguments(rule)
+        if (
+            not arguments
+            or not arguments <= INBOX_ARGUMENTS
+            or not answers_in(app, rule, "law_firm")
+        ):
+            continue
+        for method in methods(rule):
+            path = build_path(app, rule, a.slug, b_ids)
+            response = request(a.client, method, path, token)
+            assert response.status_code == 404, "another firm's escalation: " + describe(
+                method, path, response
+            )
+            with app.app_context():
+                own_ids = escalation_for_firm(a.id, f"ana{len(visited)}")
+                db.session.commit()
+            own_path = build_path(app, rule, a.slug, own_ids)
+            own = request(a.client, method, own_path, token)
+            assert own.status_code != 404 and own.status_code < 500, (
+                "control request failed: " + describe(method, own_path, own)
+            )
+            visited.append((method, rule.rule))
+    assert len(visited) >= 12, visited
+    assert snapshot(b_ids["creditor_id"]) == b_before, "firm A changed firm B's escalation"

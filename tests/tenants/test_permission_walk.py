@@ -51,6 +51,9 @@ ALLOWED = {
     "partner": {"members.manage"} | {"firm.dpa"},  # accept the data-processing agreement
     "lawyer": set(),
 }
+# Every member of a law firm answers the cases offered to it and works those it accepted.
+ALLOWED["partner"] |= {"inbox.answer", "inbox.work"}
+ALLOWED["lawyer"] |= {"inbox.answer", "inbox.work"}
 ROLES_BY_KIND = {
     "landlord": ["owner", "manager", "granted manager", "viewer"],
     "business": ["owner", "manager", "granted manager", "viewer"],
@@ -141,6 +144,7 @@ def _law_firm_objects(app, workspace_id, owner_email):
     from tenants.models import Member, User, Workspace
     from tenants.services.platform import accounts
     from tenants.services.platform import workspaces as ws_service
+    from tests.escalations.inbox_helpers import escalation_for_firm
     from tests.tenants.test_isolation_walk import ID_ARGUMENTS
 
     n = next(_law_numbers)
@@ -151,9 +155,11 @@ def _law_firm_objects(app, workspace_id, owner_email):
         owner = db.session.scalar(select(User).where(User.email == owner_email))
         workspace = db.session.get(Workspace, workspace_id)
         invitation = ws_service.invite_member(workspace, owner, f"inv{n}@example.com", "lawyer")
+        # A case a creditor escalated and offered to the firm: what its inbox acts on.
+        escalation = escalation_for_firm(workspace_id, f"walk{n}")
         db.session.commit()
         ids = dict.fromkeys(ID_ARGUMENTS, 999_999)
-        return {**ids, "member_id": member.id, "invitation_id": invitation.id}
+        return {**ids, "member_id": member.id, "invitation_id": invitation.id, **escalation}
 
 
 _law_numbers = itertools.count(1)

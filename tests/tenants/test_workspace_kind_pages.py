@@ -15,6 +15,7 @@ OWN = {
         "ws.members",
         "ws.firm_profile",  # Settings → Firm profile (issue 14.1)
         "ws.firm_dpa",  # Settings → Data-processing agreement (issue 14.1)
+        "ws.escalations.inbox_list",  # the case inbox (issue 14.4)
     },
     "landlord": {
         "ws.dashboard",

@@ -604,6 +604,77 @@ WEB_FORMS = [
         page=lambda w: _business(w, "/settings/badge"),
     ),
 ]
+
+
+def _inbox(w: World, rest: str = "") -> str:
+    """A case a creditor escalated to Ana's law firm, accepted: the firm's working page."""
+    if not hasattr(w, "firm_escalation"):
+        from tenants import db
+        from tests.escalations.inbox_helpers import escalation_for_firm
+
+        firm_id, slug = w.create_workspace(name="Bufete Ana", kind="law_firm")
+        with w.app.app_context():
+            ids = escalation_for_firm(firm_id, "walk", status="accepted")
+            db.session.commit()
+        w.client = w.app.test_client()  # signs in again as a law firm's member, with TOTP
+        login(w.client)
+        w.tokens.clear()
+        w.firm_escalation = (slug, ids["escalation_id"])
+    slug, escalation_id = w.firm_escalation
+    return f"/w/{slug}/inbox/{escalation_id}{rest}"
+
+
+def _today(days: int = 0) -> str:
+    from tenants.clock import today_in_spain
+
+    return (today_in_spain() + timedelta(days=days)).isoformat()
+
+
+# The law firm's inbox (issue 14.4): the status with the filing's date, the outcome, a request
+# for documents and a deadline.
+WEB_FORMS += [
+    WebForm(
+        "web.escalations.inbox.StatusForm",
+        "POST",
+        lambda w: _inbox(w, "/status"),
+        lambda w: {
+            "status-status": "monitorio_filed",
+            "status-court": "Juzgado de Primera Instancia n.º 1 de Madrid",
+            "status-procedure_number": "1/2026",
+            "status-filed_on": _today(),
+        },
+        prefix=lambda w: "status-",
+        page=_inbox,
+    ),
+    WebForm(
+        "web.escalations.inbox.OutcomeForm",
+        "POST",
+        lambda w: _inbox(w, "/outcome"),
+        lambda w: {
+            "outcome-status": "recovered",
+            "outcome-recovered_amount": "100",
+            "outcome-outcome_on": _today(),
+        },
+        prefix=lambda w: "outcome-",
+        page=_inbox,
+    ),
+    WebForm(
+        "web.escalations.inbox.RequestForm",
+        "POST",
+        lambda w: _inbox(w, "/requests"),
+        lambda w: {"request-text": "El contrato", "request-due_on": _today(7)},
+        prefix=lambda w: "request-",
+        page=_inbox,
+    ),
+    WebForm(
+        "web.escalations.inbox.DeadlineForm",
+        "POST",
+        lambda w: _inbox(w, "/deadlines"),
+        lambda w: {"deadline-label": "Vista", "deadline-due_on": _today(30)},
+        prefix=lambda w: "deadline-",
+        page=_inbox,
+    ),
+]
 # Forms posted to more than one route: the other routes, walked with the same fields.
 MORE_ROUTES = [
     WebForm(

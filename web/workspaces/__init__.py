@@ -73,3 +73,5 @@ from web.workspaces import (  # noqa: E402, F401 - routes register on bp
 bp.register_blueprint(rentals_bp)
 bp.register_blueprint(receivables_bp)
 bp.register_blueprint(collections_bp)
+from web.escalations import bp as escalations_bp  # noqa: E402 - nested: the firm's inbox
+bp.register_blueprint(escalations_bp)

@@ -354,7 +354,8 @@ def _offer_to_answer(escalation_id: int, now: datetime) -> tuple[Escalation, Esc
 
 def accept(escalation_id: int, *, actor: User, no_conflict: bool, now=None) -> Escalation:
     """The firm takes the case: only with the lawyer's declaration that neither the debtor nor
-    the creditor is a conflict of interest, while the offer is open."""
+    the creditor is a conflict of interest (docs/law.md#conflict-of-interest), while the offer
+    is open."""
     now = now or utcnow()
     if not no_conflict:
         raise ServiceError("no_conflict_required", "no_conflict")

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField, widgets
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms.validators import Email, Length, Optional
 
 from tenants.models.escalations import CASE_TYPES, LawFirm
 from tenants.services.errors import NotFound, ServiceError
@@ -46,13 +46,11 @@ class FirmForm(FlaskForm):
         _l("Types of case"),
         choices=[SelectChoice(kind, CASE_TYPE_LABELS[kind]) for kind in CASE_TYPES],
     )
-    capacity = IntegerField(
+    # Text, read by the service: its message says what a capacity is, in the user's language.
+    capacity = StringField(
         _l("Capacity"),
-        default=20,
-        validators=[
-            InputRequired(message=_l("Write a whole number of open cases at once.")),
-            NumberRange(min=1, max=firms.MAX_CAPACITY),
-        ],
+        default="20",
+        validators=[REQUIRED, Length(max=6)],
         description=_l("How many open escalations the firm takes at once."),
     )
     # Signed: a minus passes the field so the service names it ("cannot be negative").
@@ -156,7 +154,7 @@ def firm_edit(workspace_id: int):
             name=row.workspace.name,
             provinces=", ".join(row.firm.provinces or []),
             case_types=list(row.firm.case_types or []),
-            capacity=row.firm.capacity,
+            capacity=str(row.firm.capacity),
             min_amount=_typed(row.firm.min_amount),
             flat_fee=_typed(row.firm.flat_fee),
             success_percent=_typed(row.firm.success_percent),

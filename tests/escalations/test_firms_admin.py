@@ -64,6 +64,7 @@ def test_the_admin_adds_a_firm_on_the_page_and_it_is_listed(app, admin_client, e
     [
         ({"provinces": "Madrid, Narnia"}, "firm_province_unknown", {"province": "Narnia"}),
         ({"case_types": []}, "firm_case_types_required", {}),
+        ({"capacity": "veinte"}, "firm_capacity_invalid", {"max": 9999}),
         ({"flat_fee": "-150"}, "amount_negative", {}),
         ({"success_percent": "120"}, "firm_percent_range", {}),
         ({"flat_fee": "", "success_percent": ""}, "firm_terms_required", {}),

@@ -282,3 +282,34 @@ def test_every_view_and_download_is_in_the_audit_log(app, inbox_world, rows):
         "downloaded_document",
     ]
     assert log[-1]["detail"] == "contrato.pdf"
+
+
+def test_the_firm_adds_files_and_a_non_document_is_refused(inbox_world, rows, message):
+    import io
+
+    world = inbox_world
+    client, detail = accept(world)
+    token = csrf_token(client, detail)
+
+    refused = client.post(
+        f"{detail}/documents",
+        data={"csrf_token": token, "upload-files": (io.BytesIO(b"MZ not a pdf"), "virus.exe")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert message("attachment_not_document", name="virus.exe") in refused.get_data(as_text=True)
+    assert rows("SELECT count(*) AS n FROM escalation_documents") == [{"n": 0}]
+
+    added = client.post(
+        f"{detail}/documents",
+        data={"csrf_token": token, "upload-files": (io.BytesIO(b"%PDF-1.7 auto"), "auto.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302
+    [document] = rows("SELECT id, side, filename, tenant_id FROM escalation_documents")
+    assert (document["side"], document["filename"], document["tenant_id"]) == (
+        "firm",
+        "auto.pdf",
+        world.creditor_id,
+    )
+    assert client.get(f"{detail}/documents/{document['id']}").data == b"%PDF-1.7 auto"

@@ -7,9 +7,11 @@ written to the creditor's audit log.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +26,7 @@ from tenants.models.escalations import CASE_TYPES, FIRM_STATUSES
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.escalations import inbox as service
 from tenants.services.portal.telling import Upload
+from tenants.services.values import parse_money
 from tenants.storage import DocumentStore
 from web.escalations import bp
 from web.fields import DayField, MoneyField
@@ -205,7 +208,7 @@ def render_file(escalation_id: int, status: int = 200, **given):
         party=file.case.party,
         offer=file.offer,
         is_offer=escalation.status == "offered",
-        hours_left=service._row(escalation, file.creditor, service.utcnow()).hours_left,
+        hours_left=service.hours_left(escalation),
         label=_label,
         type_labels=ESCALATION_CASE_TYPE_LABELS,
         fee_if_all=service.fee_for(escalation, Decimal(escalation.claimed_amount)),
@@ -297,8 +300,6 @@ def inbox_status(escalation_id: int):
 @requires("inbox.work")
 def inbox_outcome(escalation_id: int):
     def record(form):
-        from tenants.services.values import parse_money
-
         text = (form.recovered_amount.data or "").strip()
         amount = parse_money(text, "recovered_amount", allow_zero=True) if text else Decimal(0)
         service.record_outcome(
@@ -468,8 +469,6 @@ EVENT_TEXT = {
 def event_text(event, case_type: str) -> str:
     """One line of the escalation's timeline in the reader's language (a kind written by
     another part of the app that this page does not know yet reads as its kind)."""
-    from flask_babel import format_currency, format_date
-
     detail = dict(event.detail or {})
     key = event.kind
     if key == "status" and detail.get("court"):
@@ -484,8 +483,6 @@ def event_text(event, case_type: str) -> str:
             detail[name] = format_currency(Decimal(detail[name]), "EUR")
     for name in ("due_on", "filed_on", "outcome_on"):
         if detail.get(name):
-            from datetime import date
-
             detail[name] = format_date(date.fromisoformat(detail[name]), "medium")
     if isinstance(detail.get("files"), list):
         detail["files"] = ", ".join(detail["files"])

@@ -143,12 +143,19 @@ def _rows_query(firm_id: int, case_type: str, search: str):
     return query
 
 
+def hours_left(escalation: Escalation, now: datetime | None = None) -> int | None:
+    """An open offer's whole hours until it goes to the next firm (0: time is up)."""
+    if escalation.status != "offered" or escalation.offer_expires_at is None:
+        return None
+    seconds = (escalation.offer_expires_at - (now or utcnow())).total_seconds()
+    return max(0, int(seconds // 3600))
+
+
 def _row(escalation: Escalation, creditor: Workspace, now: datetime) -> Row:
-    hours = None
-    if escalation.status == "offered" and escalation.offer_expires_at is not None:
-        hours = max(0, int((escalation.offer_expires_at - now).total_seconds() // 3600))
     party = escalation.case.party
-    return Row(escalation, _creditor_name(creditor), party.name, party.tax_id, hours)
+    return Row(
+        escalation, _creditor_name(creditor), party.name, party.tax_id, hours_left(escalation, now)
+    )
 
 
 def inbox(

@@ -25,6 +25,7 @@ from tenants.services.rentals import charges, deposits, leases, parties, periods
 from tenants.services.rentals import properties as property_service
 from web import demo_badge
 from web.demo_cases import seed_cases
+from web.demo_escalations import seed_escalations
 from web.demo_firms import seed_firms
 from web.demo_portal import portal_day, seed_portal
 
@@ -84,6 +85,8 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
         yield f"{slug:15} {email}"
     # The law firms' directory: the demo firm's entry, and a second firm to choose from.
     yield from seed_firms(password, today)
+    # The demo law firm's escalations, in several statuses (web/demo_escalations.py).
+    seed_escalations(today)
 
 
 # --- the demo landlord's rent book ----------------------------------------------------------

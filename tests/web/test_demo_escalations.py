@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from tests.conftest import login
+from tests.web.test_demo_portal import _walk
 
 TODAY = date(2025, 11, 20)
 PASSWORD = "amparo-demo"
@@ -162,6 +163,10 @@ def test_the_demo_law_firm_has_escalations_in_several_statuses(app, make_client)
         assert dossier.data.startswith(b"%PDF"), debtor
     for escalation_id in others:  # declined by the other firm, withdrawn: not the firm's
         assert lawyer.get(f"/w/{FIRM}/inbox/{escalation_id}").status_code == 404
+    # Every page the lawyer reaches by links answers (the demo's other users: test_demo_portal).
+    visited, failures = _walk(lawyer, FIRM)
+    assert failures == [], failures
+    assert visited >= 8, visited
 
     owner = make_client()
     login(owner, email=OWNER, password=PASSWORD)

@@ -72,6 +72,9 @@ def test_a_payment_by_hand_after_escalation_reaches_the_firm(
     ]
     page = creditor.page(f"/cases/{data.case_id}")
     assert money("300") in page and es("bank transfer") in page
+    # The case's own timeline names each step of the escalation.
+    offered = es("Offered to %(firm)s for 48 hours.", firm="Bufete Álvarez")
+    assert es("Lawyer: %(text)s", text=offered) in page
 
 
 def test_a_card_payment_on_the_portal_after_escalation_reaches_the_firm(

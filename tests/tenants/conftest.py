@@ -254,8 +254,6 @@ def _make_escalation(tag: str, case, owner):
 
     from flask import current_app
 
-    from tenants.storage import DocumentStore
-
     from tenants import db
     from tenants.models import (
         Escalation,
@@ -269,6 +267,7 @@ def _make_escalation(tag: str, case, owner):
         Workspace,
         WorkspaceKind,
     )
+    from tenants.storage import DocumentStore
 
     firm = Workspace(slug=f"{tag}-firm", name=f"{tag} Abogados", kind=WorkspaceKind.LAW_FIRM)
     db.session.add(firm)
@@ -284,6 +283,11 @@ def _make_escalation(tag: str, case, owner):
         flat_fee=Decimal("150.00"),
         terms_accepted_at=now,
         escalated_by_id=owner.id,
+        # A built dossier, so the dossier's download routes answer for their own workspace.
+        dossier_state="ready",
+        dossier_pdf_sha256=DocumentStore(current_app.config["DOCUMENTS_DIR"]).put(
+            b"%PDF-1.4 dossier " + tag.encode()
+        ),
     )
     db.session.add(escalation)
     db.session.flush()

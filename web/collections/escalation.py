@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
-from flask_babel import format_currency, format_date, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -214,8 +214,9 @@ def status_meaning(escalation: Escalation) -> str:
     template = STATUS_MEANINGS.get(escalation.status)
     if template is None:
         return ""
+    until = escalation.offer_expires_at
     return str(template) % {
-        "until": _date(escalation.offer_expires_at),
+        "until": format_datetime(until, "short") if until else "—",
         "court": escalation.court or "—",
         "number": escalation.procedure_number or "—",
     }

@@ -14,6 +14,7 @@ from tenants.db import tenant_context
 from tenants.services.errors import ServiceError
 from tenants.services.platform import accounts
 from tenants.services.platform import workspaces as ws_service
+from web.demo_two_factor import DEMO_LAWYER
 
 db_cli = AppGroup("db", help="Database migrations.")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
@@ -39,6 +40,19 @@ def demo_seed() -> None:
     for line in seed_demo(current_app.config["DEMO_PASSWORD"]):
         click.echo(line)
     db.session.commit()
+
+
+@demo_cli.command("totp")
+@click.option("--email", default=DEMO_LAWYER, show_default=True, help="A demo member's email.")
+@with_appcontext
+def demo_totp(email: str) -> None:
+    """Print the code the demo lawyer's authenticator app would show now."""
+    from tenants.services.platform import two_factor
+
+    user = accounts.find_user_by_email(email)
+    if user is None or not two_factor.is_enabled(user):
+        raise click.ClickException(f"{email} has no two-factor sign-in: run `flask demo seed`")
+    click.echo(f"{user.name} ({user.email}): {two_factor.current_code(user)}")
 
 
 @token_cli.command("create")

@@ -23,7 +23,7 @@ from tenants.services.platform import workspaces as ws_service
 from tenants.services.receivables import invoices, payments
 from tenants.services.rentals import charges, deposits, leases, parties, periods
 from tenants.services.rentals import properties as property_service
-from web import demo_badge
+from web import demo_badge, demo_two_factor
 from web.demo_cases import seed_cases
 from web.demo_escalations import seed_escalations
 from web.demo_firms import seed_firms
@@ -82,7 +82,11 @@ def seed_demo(password: str, today: date | None = None) -> Iterator[str]:
                 seed_cases(kind.value, today, on_day=on_day)
                 seed_portal(kind.value, today)
                 demo_badge.after_the_book(kind.value, today)
+            if kind == WorkspaceKind.LAW_FIRM:
+                demo_two_factor.enrol_members()  # fixed TOTP secrets (web/demo_two_factor.py)
         yield f"{slug:15} {email}"
+        if kind == WorkspaceKind.LAW_FIRM:
+            yield demo_two_factor.secret_line(user)
     # The law firms' directory: the demo firm's entry, and a second firm to choose from.
     yield from seed_firms(password, today)
     # The demo law firm's escalations, in several statuses (web/demo_escalations.py).

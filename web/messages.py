@@ -30,6 +30,25 @@ MESSAGES = {
     "invitation_other_email": _l(
         "This invitation was sent to %(email)s. Log in with that address to accept it."
     ),
+    # Two-factor sign-in (tenants/services/platform/two_factor.py)
+    "two_factor_code_format": _l(
+        "Write the 6-digit code your authenticator app shows, or one of your recovery codes."
+    ),
+    "two_factor_code_wrong": _l(
+        "This code is not right. Write the code your app shows now, and check that the "
+        "phone's clock is on time."
+    ),
+    "two_factor_code_used": _l(
+        "This code has already been used. Wait for your app to show the next one (every 30 "
+        "seconds)."
+    ),
+    "recovery_code_wrong": _l("This recovery code is not right or has already been used."),
+    "two_factor_not_started": _l("Start the set-up again: the page shows a new code to scan."),
+    "two_factor_already_on": _l("Two-factor sign-in is already on."),
+    "two_factor_not_on": _l("Two-factor sign-in is not on."),
+    "two_factor_required_law_firm": _l(
+        "Members of a law firm must keep two-factor sign-in on: it protects the debtors' files."
+    ),
     # rentals
     "choice_invalid": _l("Choose one of the options offered."),
     "one_line": _l("Write it on one line, without line breaks or tabs."),
@@ -265,7 +284,27 @@ MESSAGES = {
     "escalation_running": _l(
         "The case is with a lawyer: the letters stay stopped. Withdraw the escalation first."
     ),
+    # the law firm's inbox (tenants/services/escalations/inbox.py)
+    "no_conflict_required": _l(
+        "Tick the declaration that your firm has no conflict of interest with the debtor or "
+        "the creditor: without it the case cannot be accepted."
+    ),
+    "offer_answered": _l("This offer has already been answered."),
+    "offer_expired": _l("The 48 hours to answer this offer have passed: it goes to another firm."),
+    "offer_not_accepted": _l("Accept the case first."),
     "escalation_closed": _l("This escalation is closed: nothing more can be changed."),
+    "status_backwards": _l(
+        "Choose a later step: an escalation never goes back to an earlier status."
+    ),
+    "status_needs_filing": _l("An opposition can only follow a filed petition."),
+    "filing_details_required": _l(
+        "The filing needs the court, the procedure number and the day it was filed."
+    ),
+    "filed_before_accepted": _l("The filing cannot be before the day the case was accepted."),
+    "date_in_past": _l("The date cannot be before today."),
+    "recovered_amount_required": _l(
+        "Write the amount recovered. If nothing was, choose “Closed, unrecoverable”."
+    ),
     "debtor_messages_too_many": _l(
         "You have sent %(most)s messages in the last 24 hours, and they have reached the "
         "creditor. You can write again later, or contact the creditor directly."
@@ -284,29 +323,7 @@ MESSAGES = {
     "letter_not_posted": _l("Only a posted letter can take an acknowledgement of receipt."),
     "lease_without_renter": _l("This lease has no renter to send the letter to."),
     "logo_not_image": _l("The logo must be a PNG or JPEG image."),
-    # the law firm's inbox (tenants/services/escalations/inbox.py)
-    "no_conflict_required": _l(
-        "Tick the declaration that your firm has no conflict of interest with the debtor or "
-        "the creditor: without it the case cannot be accepted."
-    ),
-    "offer_answered": _l("This offer has already been answered."),
-    "offer_expired": _l(
-        "The 48 hours to answer this offer have passed: it goes to another firm."
-    ),
-    "offer_not_accepted": _l("Accept the case first."),
     "logo_too_large": _l("The logo is larger than %(kb)s KB."),
-    "status_backwards": _l(
-        "Choose a later step: an escalation never goes back to an earlier status."
-    ),
-    "status_needs_filing": _l("An opposition can only follow a filed petition."),
-    "filing_details_required": _l(
-        "The filing needs the court, the procedure number and the day it was filed."
-    ),
-    "filed_before_accepted": _l("The filing cannot be before the day the case was accepted."),
-    "date_in_past": _l("The date cannot be before today."),
-    "recovered_amount_required": _l(
-        "Write the amount recovered. If nothing was, choose “Closed, unrecoverable”."
-    ),
     # Plans (tenants/services/billing/plans.py): `feature` and `plan` are put in words by
     # web/plans.py (the plan's name is data, in the reader's language).
     "plan_required": _l("%(feature)s: this needs the %(plan)s plan."),

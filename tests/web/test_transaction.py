@@ -20,6 +20,7 @@ COMMITTING_MODULES = {
     "web/demo.py",
     "web/demo_badge.py",
     "web/demo_cases.py",
+    "web/demo_escalations.py",
     "web/transaction.py",
 }
 ROLLING_BACK_MODULES = COMMITTING_MODULES | {"web/errors.py"}

@@ -150,8 +150,7 @@ EVENT_TEXT = {
         "The direct debit of instalment %(position)s (%(amount)s) was returned unpaid."
     ),
     "plan_missed": _l(
-        "Instalment %(position)s (%(amount)s, due on %(due_on)s) was not paid: the plan is "
-        "broken."
+        "Instalment %(position)s (%(amount)s, due on %(due_on)s) was not paid: the plan is broken."
     ),
     "plan_broken": _l("The letters resume: an instalment was missed."),
     "plan_completed": _l("Every instalment of the plan is paid."),

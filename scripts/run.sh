@@ -48,7 +48,8 @@ if [ -z "${AMPARO_DATABASE_URL:-}" ]; then
 fi
 
 $BIN/flask db upgrade
-$BIN/flask demo seed >/dev/null
+# The seed's output is long; keep the law firm's TOTP line, which the lawyer needs to sign in.
+TOTP_LINES=$($BIN/flask demo seed | grep "TOTP secret" | sed 's/^ *//' || true)
 cat <<MSG
 
   Amparo is starting at $AMPARO_BASE_URL
@@ -56,7 +57,12 @@ cat <<MSG
   Demo logins (password: ${AMPARO_DEMO_PASSWORD:-amparo-demo})
     landlord@demo.amparo.test   landlord workspace
     business@demo.amparo.test   business workspace
-    lawyer@demo.amparo.test     law firm workspace
+    lawyer@demo.amparo.test     law firm workspace (two-factor sign-in: TOTP)
+    levante@demo.amparo.test    a second law firm (enrols two-factor at its first sign-in)
+
+  Two-factor for the demo lawyer: add this secret to an authenticator app, or run
+  '.venv/bin/flask demo totp' for the code of the moment:
+    $TOTP_LINES
 
   Emails go to the development mailbox: $AMPARO_BASE_URL/dev/mailbox/
   Stop with Ctrl-C.

@@ -49,7 +49,8 @@ fi
 
 $BIN/flask db upgrade
 # The seed's output is long; keep the law firm's TOTP line, which the lawyer needs to sign in.
-TOTP_LINES=$($BIN/flask demo seed | grep "TOTP secret" | sed 's/^ *//' || true)
+$BIN/flask demo seed >instance/demo-seed.txt
+TOTP_LINES=$(grep "TOTP secret" instance/demo-seed.txt | sed 's/^ *//' || true)
 cat <<MSG
 
   Amparo is starting at $AMPARO_BASE_URL

@@ -26,6 +26,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 REQUIRED = InputRequired(message=_l("This field is required."))
 
 
+class EmptyForm(FlaskForm):
+    """The CSRF token of a button-only form (mark verified, activate a firm): CSRFProtect checks
+    it on every POST."""
+
+
 class IndexValueForm(FlaskForm):
     index = SelectField(
         _l("Index"),

@@ -18,8 +18,7 @@ from tenants.services.errors import NotFound, ServiceError
 from tenants.services.escalations import firms
 from tenants.services.rentals.properties import PROVINCES
 from tenants.services.values import Percent, column_max
-from web.admin import REQUIRED, bp
-from web.admin_rates import EmptyForm
+from web.admin import REQUIRED, EmptyForm, bp
 from web.fields import MoneyField
 from web.labels import CASE_TYPE_LABELS
 from web.messages import apply_to_form, flash_error

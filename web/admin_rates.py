@@ -15,7 +15,7 @@ from wtforms.validators import Length
 from tenants.models import InterestRate
 from tenants.services import rates as rate_service
 from tenants.services.errors import NotFound, ServiceError
-from web.admin import REQUIRED, IndexValueForm, bp
+from web.admin import REQUIRED, EmptyForm, IndexValueForm, bp
 from web.fields import DayField
 from web.messages import apply_to_form, flash_error
 from web.rate_labels import INDEX_LABELS, RATE_KIND_LABELS, percent, rate_period
@@ -48,10 +48,6 @@ class InterestRateForm(FlaskForm):
         ),
     )
     source = StringField(_l("Source"), validators=[Length(max=200)])
-
-
-class EmptyForm(FlaskForm):
-    """The CSRF token of the "mark verified" buttons (CSRFProtect checks it on every POST)."""
 
 
 def page(*, rate_form=None, index_form=None, status: int = 200):

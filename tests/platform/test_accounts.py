@@ -780,4 +780,5 @@ def test_cli_demo_seed_can_run_twice(app, sql):
         result = runner.invoke(args=["demo", "seed"])
         assert result.exit_code == 0, result.output
         assert "demo-landlord" in result.output
-    assert (count(sql, "users"), count(sql, "workspaces"), count(sql, "members")) == (3, 3, 3)
+    # The landlord, the business, the law firm, and the second law firm (web/demo_firms.py).
+    assert (count(sql, "users"), count(sql, "workspaces"), count(sql, "members")) == (4, 4, 4)

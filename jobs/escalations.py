@@ -20,6 +20,7 @@ from flask_babel import format_currency, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from jobs.escalation_words import CASE_TYPE_LABELS, status_label
 from jobs.instalments import _creditor_people
 from jobs.mail import compose_email, deliver_now
 from jobs.queues import MAIL
@@ -146,25 +147,6 @@ GENERIC = (
     _l("News in the case of %(debtor)s"),
     _l("There is news in the case of %(debtor)s."),
 )
-CASE_TYPE_WORDS = {
-    "monitorio": _l("Payment order (monitorio)"),
-    "eviction": _l("Eviction for non-payment"),
-    "ordinary": _l("Ordinary claim"),
-}
-STATUS_WORDS = {
-    "offered": _l("Offered to a firm"),
-    "unplaced": _l("No firm available"),
-    "accepted": _l("Accepted"),
-    "demand_sent": _l("Demand sent"),
-    "monitorio_filed": _l("Monitorio filed"),
-    "opposed": _l("Opposed"),
-    "hearing": _l("Hearing"),
-    "judgment": _l("Judgment"),
-    "enforcement": _l("Enforcement"),
-    "recovered": _l("Recovered"),
-    "closed_unrecoverable": _l("Closed, unrecoverable"),
-    "withdrawn": _l("Withdrawn"),
-}
 METHOD_WORDS = {
     "transfer": _l("bank transfer"),
     "direct_debit": _l("direct debit"),
@@ -184,6 +166,8 @@ class Said:
 
     def __str__(self) -> str:
         params = {k: _word(k, v) for k, v in self.params.items()}
+        if "status" in self.params:  # an eviction's filing is a claim, not a monitorio
+            params["status"] = status_label(self.params["status"], self.params.get("case_type"))
         try:
             return str(self.template) % params
         except (KeyError, TypeError, ValueError):
@@ -196,9 +180,7 @@ def _word(key: str, value):
     if key == "due_on" and value:
         return format_date(date.fromisoformat(value), "long")
     if key == "case_type":
-        return CASE_TYPE_WORDS.get(value, value)
-    if key == "status":
-        return STATUS_WORDS.get(value, value)
+        return CASE_TYPE_LABELS.get(value, value)
     if key == "method":
         return METHOD_WORDS.get(value, value)
     return value

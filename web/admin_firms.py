@@ -20,7 +20,7 @@ from tenants.services.rentals.properties import PROVINCES
 from tenants.services.values import Percent, column_max
 from web.admin import REQUIRED, EmptyForm, bp
 from web.fields import MoneyField
-from web.labels import CASE_TYPE_LABELS
+from web.labels import ESCALATION_CASE_TYPE_LABELS
 from web.messages import apply_to_form, flash_error
 
 PROVINCES_MAX_LENGTH = 2000  # every province, comma-separated, fits
@@ -43,7 +43,7 @@ class FirmForm(FlaskForm):
     )
     case_types = CheckboxesField(
         _l("Types of case"),
-        choices=[SelectChoice(kind, CASE_TYPE_LABELS[kind]) for kind in CASE_TYPES],
+        choices=[SelectChoice(kind, ESCALATION_CASE_TYPE_LABELS[kind]) for kind in CASE_TYPES],
     )
     # Text, read by the service: its message says what a capacity is, in the user's language.
     capacity = StringField(
@@ -109,7 +109,7 @@ def firm_list():
     return render_template(
         "admin/firms.html",
         rows=firms.list_firms(),
-        case_type_labels=CASE_TYPE_LABELS,
+        case_type_labels=ESCALATION_CASE_TYPE_LABELS,
         toggle_form=EmptyForm(formdata=None),
     )
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
+from jobs import escalation_words
+
 
 def choices(labels: dict, keys=None) -> list[SelectChoice]:
     """Select choices from `labels`, in its order or in the order of `keys`."""
@@ -74,34 +76,11 @@ NOTE_KIND_LABELS = {"note": _l("A note for the file"), "debtor_reply": _l("The d
 
 # --- escalations: the law firm's inbox (issue 14) ------------------------------------------------
 
-ESCALATION_STATUS_LABELS = {
-    "offered": _l("Offered to a firm"),
-    "unplaced": _l("No firm available"),
-    "accepted": _l("Accepted"),
-    "demand_sent": _l("Demand sent"),
-    "monitorio_filed": _l("Monitorio filed"),
-    "opposed": _l("Opposed"),
-    "hearing": _l("Hearing"),
-    "judgment": _l("Judgment"),
-    "enforcement": _l("Enforcement"),
-    "recovered": _l("Recovered"),
-    "closed_unrecoverable": _l("Closed, unrecoverable"),
-    "withdrawn": _l("Withdrawn"),
-}
-# For an eviction or an ordinary claim the filing is a claim (demanda), not a monitorio.
-CLAIM_FILED_LABEL = _l("Claim filed")
-ESCALATION_CASE_TYPE_LABELS = {
-    "monitorio": _l("Payment order (monitorio)"),
-    "eviction": _l("Eviction for non-payment"),
-    "ordinary": _l("Ordinary claim"),
-}
-
-
-def escalation_status_label(status: str, case_type: str):
-    """The status as the parties say it: the filing of an eviction is "Claim filed"."""
-    if status == "monitorio_filed" and case_type != "monitorio":
-        return CLAIM_FILED_LABEL
-    return ESCALATION_STATUS_LABELS[status]
+# The same words as the escalation emails: one definition, in jobs/escalation_words.py.
+ESCALATION_STATUS_LABELS = escalation_words.STATUS_LABELS
+ESCALATION_CASE_TYPE_LABELS = escalation_words.CASE_TYPE_LABELS
+CLAIM_FILED_LABEL = escalation_words.CLAIM_FILED_LABEL
+escalation_status_label = escalation_words.status_label
 
 
 # --- rentals: properties, people, leases, deposits and the rent book import -----------------------
@@ -231,11 +210,6 @@ BADGE_REASONS = {
     "closed": _l("the workspace was closed"),
 }
 # The types of case a law firm takes (tenants/models/escalations.py CASE_TYPES).
-CASE_TYPE_LABELS = {
-    "monitorio": _l("Monitorio (payment order)"),
-    "eviction": _l("Eviction for non-payment"),
-    "ordinary": _l("Ordinary claim"),
-}
 # One row of the matrix per action of tenants/permissions.py (a test checks none is missing).
 ACTION_LABELS = {
     "rent_book.write": _l("Keep the rent book: properties, leases, payments, deposits, bank"),

@@ -205,3 +205,40 @@ def test_the_creditor_answers_a_request_by_upload_and_sees_the_audit_log(
     assert event["detail"]["tell"] == ["firm"]
     download = creditor.get(f"/cases/{data.case_id}/escalation/documents/{document['id']}")
     assert download.status_code == 200 and download.data == pdf
+
+
+def test_an_evictions_filing_reads_claim_filed_on_the_case_and_in_the_email(
+    app, creditor, escalated, inbox, run_worker, es
+):
+    """The firm's page, the creditor's case and the creditor's email use one word for the
+    filing of an eviction: a claim (demanda), not a monitorio (jobs/escalation_words.py)."""
+    from tenants import db
+    from tenants.clock import today_in_spain
+    from tenants.db import tenant_context
+    from tenants.models import User
+    from tenants.services.escalations import inbox as firm_inbox
+
+    data, firm, escalation_id = escalated
+    with app.app_context(), tenant_context(firm.id):
+        partner = db.session.query(User).filter_by(email=firm.partner_email).one()
+        firm_inbox.accept(escalation_id, actor=partner, no_conflict=True)
+        firm_inbox.move(
+            escalation_id,
+            status="monitorio_filed",
+            actor=partner,
+            court="Juzgado de Primera Instancia n.º 7 de Madrid",
+            procedure_number="Juicio verbal 55/2026",
+            filed_on=today_in_spain(),
+        )
+        db.session.commit()
+    page = creditor.page(f"/cases/{data.case_id}")
+    status = page.split('id="escalation-status">', 1)[1].split("<", 1)[0]
+    assert status == es("Claim filed")
+    assert "Juicio verbal 55/2026" in page
+    run_worker()
+    with inbox.lock:
+        bodies = [m.get_body(("plain",)).get_content() for m in inbox.messages]
+    filed = [
+        body for body in bodies if "Juicio verbal 55/2026" in body or es("Claim filed") in body
+    ]
+    assert filed and all(es("Monitorio filed") not in body for body in filed)

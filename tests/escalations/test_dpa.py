@@ -116,7 +116,7 @@ def test_the_firm_profile_shows_its_terms_and_load_read_only(app, client, firm, 
     login(client, "socia@example.com")
     html = client.get("/w/bufete-uno/settings/firm").get_data(as_text=True)
     assert "Madrid, Toledo" in html
-    assert es("Monitorio (payment order)") in html
+    assert es("Payment order (monitorio)") in html
     assert es("%(open)s open escalations now, of %(capacity)s at once", open=0, capacity=2) in html
     assert money("300") in html and money("150") in html
     assert es("Only the platform administrator changes these terms.") in html

@@ -53,7 +53,7 @@ def test_the_admin_adds_a_firm_on_the_page_and_it_is_listed(app, admin_client, e
     assert es("The firm %(name)s is in the directory.", name="Bufete Norte") in html
     row = html.split('id="firm-', 1)[1].split("</tr>", 1)[0]
     assert "Bufete Norte" in row and "Madrid, Toledo" in row
-    assert es("Monitorio (payment order)") in row and es("Eviction for non-payment") in row
+    assert es("Payment order (monitorio)") in row and es("Eviction for non-payment") in row
     assert "0 / 20" in row and money("300") in row and money("150") in row and "10" in row
     assert es("Not accepted") in row  # the agreement waits for the partner
     assert es("%(email)s (invited)", email="socia@norte.example") in row

@@ -36,7 +36,11 @@ from tenants.services.escalations import escalate as escalating
 from tenants.storage import DocumentStore
 from web.collections import bp
 from web.collections.cases import actor, render_case
-from web.labels import ESCALATION_CASE_TYPE_LABELS, ESCALATION_STATUS_LABELS
+from web.labels import (
+    ESCALATION_CASE_TYPE_LABELS,
+    ESCALATION_STATUS_LABELS,
+    escalation_status_label,
+)
 from web.messages import apply_to_form, flash_error
 from web.permissions import requires
 from web.workspaces.forms import REQUIRED
@@ -352,6 +356,7 @@ def _escalation_panel():
             },
             "opened": made.get("open"),
             "status_labels": ESCALATION_STATUS_LABELS,
+            "status_label": escalation_status_label,
             "type_labels": ESCALATION_CASE_TYPE_LABELS,
             "access_labels": ACCESS_LABELS,
             "dossier_labels": DOSSIER_LABELS,

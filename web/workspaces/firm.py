@@ -17,7 +17,7 @@ from tenants.db import current_tenant_id
 from tenants.models import WorkspaceKind
 from tenants.services.errors import NotFound, ServiceError
 from tenants.services.escalations import core, firms
-from web.labels import CASE_TYPE_LABELS
+from web.labels import ESCALATION_CASE_TYPE_LABELS
 from web.messages import apply_to_form
 from web.permissions import only_in, requires
 from web.workspaces import bp
@@ -58,7 +58,7 @@ def firm_profile():
     return render_template(
         "escalations/firm_profile.html",
         profile=_profile(),
-        case_type_labels=CASE_TYPE_LABELS,
+        case_type_labels=ESCALATION_CASE_TYPE_LABELS,
         admin_email=current_app.config.get("SUPPORT_EMAIL") or "",
     )
 

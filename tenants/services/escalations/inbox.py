@@ -281,17 +281,20 @@ def file_of(escalation: Escalation) -> File:
         )
 
 
-def document_of(escalation: Escalation, document_id: int) -> EscalationDocument:
+def _row_of(escalation: Escalation, model, row_id: int):
+    """A document or deadline of this escalation (under the creditor's tenant); NotFound for
+    any other id, another escalation's included."""
     with tenant_context(escalation.tenant_id):
-        document = session.scalar(
-            select(EscalationDocument).where(
-                EscalationDocument.id == document_id,
-                EscalationDocument.escalation_id == escalation.id,
-            )
+        row = session.scalar(
+            select(model).where(model.id == row_id, model.escalation_id == escalation.id)
         )
-    if document is None:
-        raise NotFound(document_id)
-    return document
+    if row is None:
+        raise NotFound(row_id)
+    return row
+
+
+def document_of(escalation: Escalation, document_id: int) -> EscalationDocument:
+    return _row_of(escalation, EscalationDocument, document_id)
 
 
 def log_access(escalation: Escalation, action: str, detail: str = "", *, user: User) -> None:
@@ -645,15 +648,8 @@ def add_deadline(
 
 def complete_deadline(escalation_id: int, deadline_id: int, *, actor: User) -> EscalationDeadline:
     escalation = _working(escalation_id)
+    deadline = _row_of(escalation, EscalationDeadline, deadline_id)
     with tenant_context(escalation.tenant_id):
-        deadline = session.scalar(
-            select(EscalationDeadline).where(
-                EscalationDeadline.id == deadline_id,
-                EscalationDeadline.escalation_id == escalation.id,
-            )
-        )
-        if deadline is None:
-            raise NotFound(deadline_id)
         if deadline.done_at is None:
             deadline.done_at = utcnow()
             core.record(
